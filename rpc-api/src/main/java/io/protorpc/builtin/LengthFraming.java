@@ -1,0 +1,114 @@
+package io.protorpc.builtin;
+
+import io.protorpc.spi.FrameDecoder;
+import io.protorpc.spi.Framing;
+import io.protorpc.spi.LimitExceededException;
+import io.protorpc.spi.ProtocolException;
+import java.nio.ByteBuffer;
+import java.util.function.Consumer;
+
+/**
+ * The {@code length} framing: each frame is a 4-byte big-endian unsigned length followed by that
+ * many bytes. Encoding copies nothing: the prefix is a buffer of its own.
+ */
+public final class LengthFraming implements Framing {
+  public static final String NAME = "length";
+
+  /** Frames up to this size get their whole buffer at once; larger ones grow as bytes arrive. */
+  private static final int EAGER_ALLOCATION = 64 * 1024;
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public ByteBuffer[] encode(ByteBuffer... parts) {
+    long total = 0;
+    for (ByteBuffer p : parts) {
+      total += p.remaining();
+    }
+    if (total > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("frame of " + total + " bytes is too large to frame");
+    }
+    ByteBuffer[] out = new ByteBuffer[parts.length + 1];
+    out[0] = ByteBuffer.allocate(4).putInt(0, (int) total);
+    for (int i = 0; i < parts.length; i++) {
+      out[i + 1] = parts[i].duplicate();
+    }
+    return out;
+  }
+
+  @Override
+  public FrameDecoder newDecoder(int maxFrameSize) {
+    if (maxFrameSize < 0) {
+      throw new IllegalArgumentException("maxFrameSize must be >= 0: " + maxFrameSize);
+    }
+    return new Decoder(maxFrameSize);
+  }
+
+  private static final class Decoder implements FrameDecoder {
+    private final int maxFrameSize;
+    private final ByteBuffer prefix = ByteBuffer.allocate(4);
+    private int frameLength = -1; // -1 while reading the prefix
+    private ByteBuffer frame;
+    private boolean failed;
+
+    Decoder(int maxFrameSize) {
+      this.maxFrameSize = maxFrameSize;
+    }
+
+    @Override
+    public void decode(ByteBuffer input, Consumer<ByteBuffer> frames) throws ProtocolException {
+      if (failed) {
+        throw new ProtocolException("decoder already failed on earlier input");
+      }
+      while (input.hasRemaining()) {
+        if (frameLength < 0) {
+          while (prefix.hasRemaining() && input.hasRemaining()) {
+            prefix.put(input.get());
+          }
+          if (prefix.hasRemaining()) {
+            return;
+          }
+          long length = Integer.toUnsignedLong(prefix.getInt(0));
+          prefix.clear();
+          if (length > maxFrameSize) {
+            failed = true;
+            throw new LimitExceededException("frame of " + length + " bytes exceeds the maximum of "
+                + maxFrameSize + " bytes");
+          }
+          frameLength = (int) length;
+          frame = ByteBuffer.allocate(Math.min(frameLength, EAGER_ALLOCATION));
+        }
+        int need = frameLength - frame.position();
+        int take = Math.min(need, input.remaining());
+        if (take > frame.remaining()) {
+          // Grow by doubling, never past the declared length, so a peer that claims a large frame
+          // and sends little costs us little.
+          int capacity = (int) Math.min(frameLength,
+              Math.max((long) frame.capacity() * 2, (long) frame.position() + take));
+          ByteBuffer bigger = ByteBuffer.allocate(capacity);
+          frame.flip();
+          bigger.put(frame);
+          frame = bigger;
+        }
+        ByteBuffer chunk = input.slice();
+        chunk.limit(take);
+        frame.put(chunk);
+        input.position(input.position() + take);
+        if (frame.position() == frameLength) {
+          ByteBuffer done = frame.flip();
+          frame = null;
+          frameLength = -1;
+          frames.accept(done);
+        }
+      }
+    }
+
+    @Override
+    public boolean hasPartialFrame() {
+      return frameLength >= 0 || prefix.position() > 0;
+    }
+  }
+}

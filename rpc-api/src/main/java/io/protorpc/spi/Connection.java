@@ -1,0 +1,38 @@
+package io.protorpc.spi;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * One open byte stream, as a {@link Transport} gives it to the core.
+ *
+ * <p>Thread-safety: {@link #write} may be called from many threads at once; each call's buffers
+ * go out contiguously, never interleaved with another call's. Lifecycle: open from creation until
+ * {@link #close()} or a failure, after which the transport calls {@link
+ * ConnectionHandler#onClosed} exactly once.
+ */
+public interface Connection {
+
+  /**
+   * Writes the remaining bytes of {@code buffers}, in order, as one unit. May block the caller
+   * while the peer is slow to read (backpressure) but never buffers without bound. The buffers
+   * must not be modified until the call returns; after that the transport no longer uses them.
+   *
+   * @throws IOException if the connection is closed or the write fails (the connection is then
+   *     closed)
+   */
+  void write(ByteBuffer... buffers) throws IOException;
+
+  /** Closes the connection; idempotent. Buffered writes are flushed where that cannot block long. */
+  void close();
+
+  /** True until the connection is closed or has failed. */
+  boolean isOpen();
+
+  /** The peer's address. */
+  SocketAddress remoteAddress();
+
+  /** This side's address. */
+  SocketAddress localAddress();
+}

@@ -1,0 +1,100 @@
+package io.protorpc.spi;
+
+import io.protorpc.Metadata;
+import io.protorpc.Status;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * One message on a connection, as the core hands it to a {@link Codec}: a kind, the call it
+ * belongs to, the call header fields that kind uses, and the (possibly compressed) payload.
+ *
+ * @param kind what the message is
+ * @param callId the call it belongs to; unique per connection among calls in flight; 0 for
+ *     connection-level messages ({@link Kind#PING}, {@link Kind#PONG}, {@link Kind#GOAWAY})
+ * @param service full name of the protobuf service (requests only, else empty)
+ * @param method method name (requests only, else empty)
+ * @param timeoutMicros time the caller still waits, in microseconds; 0 for no deadline (requests)
+ * @param metadata request or response metadata; never null, may be empty
+ * @param status outcome of the call (responses) or the reason (go-away); null elsewhere
+ * @param compression name of the {@link Compressor} that compressed the payload; empty for none
+ * @param payload the serialized (and maybe compressed) message; empty when there is none
+ */
+public record Envelope(
+    Kind kind,
+    long callId,
+    String service,
+    String method,
+    long timeoutMicros,
+    Metadata metadata,
+    Status status,
+    String compression,
+    ByteBuffer payload) {
+
+  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
+
+  /** What an envelope is. The numbers are the wire values. */
+  public enum Kind {
+    /** A call: service, method, deadline, metadata and request payload. */
+    REQUEST(1),
+    /** The answer to a call: status, response metadata and, on success, the response payload. */
+    RESPONSE(2),
+    /** The client gave up on a call; the server may stop working on it. */
+    CANCEL(3),
+    /** Liveness probe; answered with {@link #PONG} carrying the same payload. */
+    PING(4),
+    /** Answer to {@link #PING}. */
+    PONG(5),
+    /** The sender will close the connection; {@code status} says why. */
+    GOAWAY(6);
+
+    private final int number;
+
+    Kind(int number) {
+      this.number = number;
+    }
+
+    /** The wire value. */
+    public int number() {
+      return number;
+    }
+
+    /** The kind with this wire value, or null if there is none. */
+    public static Kind forNumber(int number) {
+      for (Kind k : values()) {
+        if (k.number == number) {
+          return k;
+        }
+      }
+      return null;
+    }
+  }
+
+  public Envelope {
+    Objects.requireNonNull(kind, "kind");
+    service = service == null ? "" : service;
+    method = method == null ? "" : method;
+    metadata = metadata == null ? Metadata.empty() : metadata;
+    compression = compression == null ? "" : compression;
+    payload = payload == null ? EMPTY : payload;
+  }
+
+  /** A request envelope. */
+  public static Envelope request(
+      long callId, String service, String method, long timeoutMicros, Metadata metadata,
+      String compression, ByteBuffer payload) {
+    return new Envelope(Kind.REQUEST, callId, service, method, timeoutMicros, metadata, null,
+        compression, payload);
+  }
+
+  /** A response envelope; {@code payload} is empty unless {@code status} is OK. */
+  public static Envelope response(
+      long callId, Status status, Metadata metadata, String compression, ByteBuffer payload) {
+    return new Envelope(Kind.RESPONSE, callId, "", "", 0, metadata, status, compression, payload);
+  }
+
+  /** A control envelope ({@link Kind#CANCEL}, {@link Kind#PING}, {@link Kind#PONG}, {@link Kind#GOAWAY}). */
+  public static Envelope control(Kind kind, long callId, Status status, ByteBuffer payload) {
+    return new Envelope(kind, callId, "", "", 0, null, status, "", payload);
+  }
+}

@@ -1,0 +1,17 @@
+package io.protorpc.spi;
+
+import java.net.InetSocketAddress;
+
+/** A server socket accepting connections for the core. Thread-safe. */
+public interface Listener extends AutoCloseable {
+
+  /** The bound address (with the actual port when 0 was asked for). */
+  InetSocketAddress localAddress();
+
+  /**
+   * Stops accepting and closes every connection this listener accepted, and releases the
+   * transport's threads for it. Idempotent.
+   */
+  @Override
+  void close();
+}

@@ -1,0 +1,84 @@
+package io.protorpc.spi;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings the core passes to a {@link Transport}. Immutable; build with {@link #builder()}.
+ */
+public final class TransportOptions {
+  private final Duration connectTimeout;
+  private final int ioThreads;
+  private final int writeBufferBytes;
+
+  private TransportOptions(Builder b) {
+    this.connectTimeout = b.connectTimeout;
+    this.ioThreads = b.ioThreads;
+    this.writeBufferBytes = b.writeBufferBytes;
+  }
+
+  /** Defaults: 10 s connect timeout, transport's own thread count, 64 KiB write buffer. */
+  public static TransportOptions defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** How long {@link Transport#connect} may take. */
+  public Duration connectTimeout() {
+    return connectTimeout;
+  }
+
+  /** Event-loop / I/O thread count for transports that have such threads; 0 means the transport's default. */
+  public int ioThreads() {
+    return ioThreads;
+  }
+
+  /**
+   * Outbound buffering per connection, in bytes: small writes are coalesced up to this size, and
+   * transports with an outbound queue block writers once this much is pending.
+   */
+  public int writeBufferBytes() {
+    return writeBufferBytes;
+  }
+
+  /** Builder; not thread-safe. */
+  public static final class Builder {
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private int ioThreads;
+    private int writeBufferBytes = 64 * 1024;
+
+    private Builder() {}
+
+    public Builder connectTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("connect timeout must be positive: " + timeout);
+      }
+      this.connectTimeout = timeout;
+      return this;
+    }
+
+    public Builder ioThreads(int threads) {
+      if (threads < 0) {
+        throw new IllegalArgumentException("ioThreads must be >= 0: " + threads);
+      }
+      this.ioThreads = threads;
+      return this;
+    }
+
+    public Builder writeBufferBytes(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("writeBufferBytes must be >= 1024: " + bytes);
+      }
+      this.writeBufferBytes = bytes;
+      return this;
+    }
+
+    public TransportOptions build() {
+      return new TransportOptions(this);
+    }
+  }
+}
