@@ -1,0 +1,133 @@
+package io.protorpc;
+
+import com.google.protobuf.RpcCallback;
+import com.google.protobuf.RpcController;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The client side of one call: its timeout and request metadata going in, its {@link Status} and
+ * response metadata coming out, and {@link #startCancel()}. Pass a fresh (or {@link #reset()})
+ * controller to each call made through an {@link RpcClient}.
+ *
+ * <p>Thread-safety: configure it before the call on one thread; the outcome is safe to read from
+ * any thread once the call's callback has run (or the blocking call has returned or thrown).
+ * {@link #startCancel()} may be called from any thread at any time.
+ */
+public final class ClientController implements RpcController {
+  private Duration timeout;
+  private Metadata requestMetadata = new Metadata();
+  private volatile Metadata responseMetadata = Metadata.empty();
+  private volatile Status status = Status.OK;
+  private volatile boolean cancelRequested;
+  private volatile Runnable canceller;
+
+  /**
+   * Sets how long the call may take, from when it starts; past that it fails with {@code
+   * DEADLINE_EXCEEDED} whether or not the server answers. The server is told the deadline. Null
+   * uses the client's default.
+   */
+  public ClientController setTimeout(Duration timeout) {
+    if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+      throw new IllegalArgumentException("timeout must be positive: " + timeout);
+    }
+    this.timeout = timeout;
+    return this;
+  }
+
+  /** The timeout set on this call, or null for the client's default. */
+  public Duration timeout() {
+    return timeout;
+  }
+
+  /** Metadata sent with the request; mutable until the call starts. */
+  public Metadata requestMetadata() {
+    return requestMetadata;
+  }
+
+  /** Metadata the server sent with its response; empty until the call completes. */
+  public Metadata responseMetadata() {
+    return responseMetadata;
+  }
+
+  /** The call's outcome: {@link Status#OK} until it fails. */
+  public Status status() {
+    return status;
+  }
+
+  @Override
+  public boolean failed() {
+    return !status.isOk();
+  }
+
+  /** The failure's message (the status code's name when it has none), or null if not failed. */
+  @Override
+  public String errorText() {
+    Status s = status;
+    if (s.isOk()) {
+      return null;
+    }
+    return s.message().isEmpty() ? s.code().name() : s.message();
+  }
+
+  /** Makes this controller reusable for another call. Do not call it while a call is running. */
+  @Override
+  public void reset() {
+    timeout = null;
+    requestMetadata = new Metadata();
+    responseMetadata = Metadata.empty();
+    status = Status.OK;
+    cancelRequested = false;
+    canceller = null;
+  }
+
+  /**
+   * Asks to cancel the call: it completes at once with {@code CANCELLED} (if it has not completed
+   * already) and the server is told, so its controller reports {@link ServerController#isCanceled()}.
+   */
+  @Override
+  public void startCancel() {
+    cancelRequested = true;
+    Runnable c = canceller;
+    if (c != null) {
+      c.run();
+    }
+  }
+
+  /** Whether {@link #startCancel()} was called. */
+  @Override
+  public boolean isCanceled() {
+    return cancelRequested;
+  }
+
+  /**
+   * Marks the call failed with {@code UNKNOWN} and this reason. For channels other than {@link
+   * RpcClient}; an RpcClient sets the status itself.
+   */
+  @Override
+  public void setFailed(String reason) {
+    status = Status.of(StatusCode.UNKNOWN, reason);
+  }
+
+  /** Server-side only: always throws {@link UnsupportedOperationException}. */
+  @Override
+  public void notifyOnCancel(RpcCallback<Object> callback) {
+    throw new UnsupportedOperationException("notifyOnCancel is for the server side");
+  }
+
+  // --- called by RpcClient ---
+
+  /** Binds the running call's cancel action; runs it at once if cancel was already asked. */
+  void begin(Runnable cancelAction) {
+    this.canceller = Objects.requireNonNull(cancelAction);
+    if (cancelRequested) {
+      cancelAction.run();
+    }
+  }
+
+  void complete(Status outcome, Metadata metadata) {
+    this.responseMetadata = metadata == null ? Metadata.empty() : metadata;
+    this.status = outcome;
+    this.canceller = null;
+  }
+}

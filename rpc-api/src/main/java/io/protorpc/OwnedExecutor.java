@@ -1,0 +1,64 @@
+package io.protorpc;
+
+import io.protorpc.spi.Threads;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The executor a client or server creates for itself when the user gives none: a virtual thread
+ * per task on JDK 21+, else a bounded pool of daemon threads with a bounded queue. A user-supplied
+ * executor is wrapped without being owned, so closing leaves it alone.
+ */
+final class OwnedExecutor implements Executor, AutoCloseable {
+  /** Platform pool size and queue bound on JDKs without virtual threads. */
+  static final int POOL_THREADS = 64;
+  static final int POOL_QUEUE = 10_000;
+
+  private final Executor delegate;
+  private final ThreadPoolExecutor pool; // null unless we own a platform pool
+
+  private OwnedExecutor(Executor delegate, ThreadPoolExecutor pool) {
+    this.delegate = delegate;
+    this.pool = pool;
+  }
+
+  static OwnedExecutor wrap(Executor userExecutor) {
+    return new OwnedExecutor(userExecutor, null);
+  }
+
+  /**
+   * A default executor.
+   *
+   * @param runRejectedInline whether a task the full pool refuses runs on the caller (for
+   *     completion callbacks, which must run exactly once) instead of throwing
+   */
+  static OwnedExecutor create(String threadPrefix, boolean runRejectedInline) {
+    if (Threads.hasVirtualThreads()) {
+      ThreadFactory f = Threads.virtualOrDaemon(threadPrefix);
+      return new OwnedExecutor(r -> f.newThread(r).start(), null);
+    }
+    ThreadPoolExecutor p = new ThreadPoolExecutor(POOL_THREADS, POOL_THREADS, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(POOL_QUEUE), Threads.daemon(threadPrefix));
+    p.allowCoreThreadTimeOut(true);
+    if (runRejectedInline) {
+      p.setRejectedExecutionHandler((r, executor) -> r.run());
+    }
+    return new OwnedExecutor(p, p);
+  }
+
+  @Override
+  public void execute(Runnable task) {
+    delegate.execute(task);
+  }
+
+  /** Lets queued tasks finish but takes no new ones; returns at once. */
+  @Override
+  public void close() {
+    if (pool != null) {
+      pool.shutdown();
+    }
+  }
+}

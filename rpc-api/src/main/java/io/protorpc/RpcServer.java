@@ -1,0 +1,308 @@
+package io.protorpc;
+
+import com.google.protobuf.BlockingService;
+import com.google.protobuf.Descriptors.MethodDescriptor;
+import com.google.protobuf.Descriptors.ServiceDescriptor;
+import com.google.protobuf.Message;
+import com.google.protobuf.Service;
+import io.protorpc.spi.Codec;
+import io.protorpc.spi.Compressor;
+import io.protorpc.spi.Framing;
+import io.protorpc.spi.Listener;
+import io.protorpc.spi.Threads;
+import io.protorpc.spi.Transport;
+import io.protorpc.spi.TransportOptions;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+
+/**
+ * Serves protobuf {@link Service}s and {@link BlockingService}s over one transport:
+ *
+ * <pre>{@code
+ * RpcServer server = RpcServer.builder()
+ *     .port(9090)
+ *     .addService(EchoService.newReflectiveService(new EchoImpl()))
+ *     .start();
+ * }</pre>
+ *
+ * <p>Calls are dispatched by service full name and method name. Handlers run on the server's
+ * executor, never on a transport thread. An unknown service or method is answered with {@code
+ * NOT_FOUND}; a handler's exception or {@link ServerController#setFailed} with an error status;
+ * neither closes the connection. Input that breaks the protocol closes only its own connection.
+ *
+ * <p>By default the server accepts every installed framing and codec, so clients choose; restrict
+ * with {@link Builder#framings} and {@link Builder#codecs}. It offers every available compressor.
+ *
+ * <p>Thread-safe. {@link #close()} stops accepting, closes every connection (calls in progress
+ * are cancelled) and releases the server's threads.
+ */
+public final class RpcServer implements AutoCloseable {
+  final Map<String, ServiceEntry> services;
+  final Map<String, Framing> framings;
+  final Map<String, Codec> codecs;
+  final Map<String, Compressor> compressors;
+  final Limits limits;
+  final int compressionThreshold;
+  final OwnedExecutor executor;
+  final ScheduledThreadPoolExecutor timer;
+  private final Transport transport;
+  private final Set<ServerSession> sessions = ConcurrentHashMap.newKeySet();
+  private final Listener listener;
+  private volatile boolean closed;
+
+  /** A registered service: exactly one of {@code async} and {@code blocking} is set. */
+  record ServiceEntry(ServiceDescriptor descriptor, Service async, BlockingService blocking) {
+    Message requestPrototype(MethodDescriptor m) {
+      return async != null ? async.getRequestPrototype(m) : blocking.getRequestPrototype(m);
+    }
+  }
+
+  private RpcServer(Builder b) throws IOException {
+    this.services = Map.copyOf(b.services);
+    this.transport = b.transport != null ? b.transport : PluginRegistry.defaultFor(Transport.class);
+    this.framings = b.framings != null ? b.framings : installed(Framing.class);
+    this.codecs = b.codecs != null ? b.codecs : installed(Codec.class);
+    this.compressors = installed(Compressor.class);
+    if (codecs.isEmpty()) {
+      throw new PluginNotFoundException("no Codec installed; add io.protorpc:rpc-codec-protobuf "
+          + "to the module path or class path");
+    }
+    this.limits = b.limits;
+    this.compressionThreshold = b.compressionThreshold;
+    this.executor = b.executor != null
+        ? OwnedExecutor.wrap(b.executor) : OwnedExecutor.create("protorpc-handler", false);
+    this.timer = new ScheduledThreadPoolExecutor(1, Threads.daemon("protorpc-server-timer"));
+    this.timer.setRemoveOnCancelPolicy(true);
+    try {
+      this.listener = transport.listen(b.address, b.transportOptions, connection -> {
+        ServerSession s = new ServerSession(this, connection);
+        sessions.add(s);
+        if (closed) {
+          s.close();
+        }
+        return s;
+      });
+    } catch (IOException | RuntimeException e) {
+      timer.shutdownNow();
+      executor.close();
+      throw e;
+    }
+  }
+
+  private static <T extends io.protorpc.spi.Plugin> Map<String, T> installed(Class<T> kind) {
+    Map<String, T> m = new LinkedHashMap<>();
+    for (T p : PluginRegistry.all(kind)) {
+      if (p.isAvailable()) {
+        m.putIfAbsent(p.name(), p);
+      }
+    }
+    return Collections.unmodifiableMap(m);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The bound address. */
+  public InetSocketAddress localAddress() {
+    return listener.localAddress();
+  }
+
+  /** The bound port (useful after asking for port 0). */
+  public int port() {
+    return listener.localAddress().getPort();
+  }
+
+  /** Names of the framings clients may choose. */
+  public Set<String> framingNames() {
+    return framings.keySet();
+  }
+
+  /** Names of the compressors clients may choose. */
+  public Set<String> compressorNames() {
+    return compressors.keySet();
+  }
+
+  /** Number of open client connections. */
+  public int connectionCount() {
+    return sessions.size();
+  }
+
+  void sessionClosed(ServerSession s) {
+    sessions.remove(s);
+  }
+
+  /**
+   * Stops accepting, closes every connection (handlers still running see {@link
+   * ServerController#isCanceled()}), and releases the server's own threads. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    listener.close();
+    for (ServerSession s : new ArrayList<>(sessions)) {
+      s.close();
+    }
+    timer.shutdownNow();
+    executor.close();
+  }
+
+  /** Configures and starts an {@link RpcServer}. Not thread-safe. */
+  public static final class Builder {
+    private InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    private final Map<String, ServiceEntry> services = new LinkedHashMap<>();
+    private Transport transport;
+    private Map<String, Framing> framings;
+    private Map<String, Codec> codecs;
+    private Limits limits = Limits.defaults();
+    private int compressionThreshold = RpcClient.Builder.DEFAULT_COMPRESSION_THRESHOLD;
+    private TransportOptions transportOptions = TransportOptions.defaults();
+    private Executor executor;
+
+    private Builder() {}
+
+    /** Where to listen; default: the loopback address, port 0 (any free port). */
+    public Builder address(InetSocketAddress address) {
+      this.address = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /** Listens on the loopback address at this port (0 for any free port). */
+    public Builder port(int port) {
+      return address(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    }
+
+    /** Adds a service whose methods complete through their {@code done} callback. */
+    public Builder addService(Service service) {
+      return add(new ServiceEntry(service.getDescriptorForType(), service, null));
+    }
+
+    /** Adds a service whose methods return their response (or throw {@link RpcException}). */
+    public Builder addService(BlockingService service) {
+      return add(new ServiceEntry(service.getDescriptorForType(), null, service));
+    }
+
+    private Builder add(ServiceEntry e) {
+      String name = e.descriptor().getFullName();
+      if (services.putIfAbsent(name, e) != null) {
+        throw new IllegalArgumentException("service " + name + " is already registered");
+      }
+      return this;
+    }
+
+    /** The transport by name; default: the highest-priority installed. */
+    public Builder transport(String name) {
+      return transport(PluginRegistry.find(Transport.class, name));
+    }
+
+    public Builder transport(Transport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
+    /** Accept only these framings (by name); default: every installed framing. */
+    public Builder framings(String... names) {
+      List<Framing> list = new ArrayList<>();
+      for (String n : names) {
+        list.add(PluginRegistry.find(Framing.class, n));
+      }
+      return framings(list.toArray(new Framing[0]));
+    }
+
+    public Builder framings(Framing... framings) {
+      this.framings = byName(framings);
+      return this;
+    }
+
+    /** Accept only these codecs (by name); default: every installed codec. */
+    public Builder codecs(String... names) {
+      List<Codec> list = new ArrayList<>();
+      for (String n : names) {
+        list.add(PluginRegistry.find(Codec.class, n));
+      }
+      return codecs(list.toArray(new Codec[0]));
+    }
+
+    public Builder codecs(Codec... codecs) {
+      this.codecs = byName(codecs);
+      return this;
+    }
+
+    private static <T extends io.protorpc.spi.Plugin> Map<String, T> byName(T[] plugins) {
+      if (plugins.length == 0) {
+        throw new IllegalArgumentException("name at least one");
+      }
+      Map<String, T> m = new LinkedHashMap<>();
+      for (T p : plugins) {
+        m.put(p.name(), p);
+      }
+      return Collections.unmodifiableMap(m);
+    }
+
+    /** Largest message (request or response payload) in bytes; default 4 MiB. */
+    public Builder maxMessageSize(int bytes) {
+      this.limits = limits.withMaxMessageSize(bytes);
+      return this;
+    }
+
+    /** Largest call header (metadata included) in bytes; default 64 KiB. */
+    public Builder maxHeaderSize(int bytes) {
+      this.limits = limits.withMaxHeaderSize(bytes);
+      return this;
+    }
+
+    /** Most calls one connection may have running; the excess gets RESOURCE_EXHAUSTED. Default 1024. */
+    public Builder maxCallsInFlight(int calls) {
+      this.limits = limits.withMaxCallsInFlight(calls);
+      return this;
+    }
+
+    /** Responses below this many bytes are sent uncompressed (default 1024). */
+    public Builder compressionThreshold(int bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("compressionThreshold must be >= 0");
+      }
+      this.compressionThreshold = bytes;
+      return this;
+    }
+
+    public Builder transportOptions(TransportOptions options) {
+      this.transportOptions = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
+    /**
+     * Where handlers run; default: a virtual thread per call on JDK 21+, else a pool of 64
+     * threads with a queue of 10,000 (calls beyond it get RESOURCE_EXHAUSTED). The server does
+     * not shut down an executor given here.
+     */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Binds and starts accepting.
+     *
+     * @throws IOException if the address cannot be bound
+     * @throws PluginNotFoundException if no transport or codec is installed
+     */
+    public RpcServer start() throws IOException {
+      return new RpcServer(this);
+    }
+  }
+}

@@ -1,0 +1,291 @@
+package io.protorpc;
+
+import com.google.protobuf.Descriptors.MethodDescriptor;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.ServiceException;
+import io.protorpc.spi.Codec;
+import io.protorpc.spi.Connection;
+import io.protorpc.spi.Envelope;
+import io.protorpc.spi.Framing;
+import io.protorpc.spi.LimitExceededException;
+import io.protorpc.spi.ProtocolException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** The server role of one connection: accepts the preface, runs calls on the executor, answers them. */
+final class ServerSession extends Session {
+  private static final System.Logger LOG = System.getLogger(ServerSession.class.getName());
+  /** Longest status message sent back; a handler's exception text can be arbitrarily long. */
+  private static final int MAX_STATUS_MESSAGE = 4096;
+
+  private final RpcServer server;
+  private final ConcurrentHashMap<Long, ServerCall> active = new ConcurrentHashMap<>();
+  private volatile int peerMaxMessageSize = Integer.MAX_VALUE;
+  private volatile int peerMaxHeaderSize = Integer.MAX_VALUE;
+
+  ServerSession(RpcServer server, Connection connection) {
+    super(server.limits);
+    this.server = server;
+    this.connection = connection;
+  }
+
+  /** One call being served. */
+  private static final class ServerCall {
+    final long id;
+    final ServerController controller;
+    final String compression;
+    final AtomicBoolean answered = new AtomicBoolean();
+    volatile Future<?> deadlineTimer;
+
+    ServerCall(long id, ServerController controller, String compression) {
+      this.id = id;
+      this.controller = controller;
+      this.compression = compression;
+    }
+  }
+
+  @Override
+  void onPreface(Map<String, String> fields) throws ProtocolException {
+    String framingName = fields.getOrDefault(Preface.FRAMING, "");
+    String codecName = fields.getOrDefault(Preface.CODEC, "");
+    Framing f = server.framings.get(framingName);
+    Codec c = server.codecs.get(codecName);
+    String refusal = null;
+    if (f == null) {
+      refusal = "framing '" + framingName + "' is not accepted here (accepted: "
+          + String.join(", ", server.framings.keySet()) + ")";
+    } else if (c == null) {
+      refusal = "codec '" + codecName + "' is not accepted here (accepted: "
+          + String.join(", ", server.codecs.keySet()) + ")";
+    }
+    if (refusal != null) {
+      refuse(refusal);
+      return;
+    }
+    peerMaxMessageSize = Preface.intField(fields, Preface.MAX_MESSAGE_SIZE, Integer.MAX_VALUE);
+    peerMaxHeaderSize = Preface.intField(fields, Preface.MAX_HEADER_SIZE, Integer.MAX_VALUE);
+    Map<String, String> reply = new LinkedHashMap<>();
+    reply.put(Preface.STATUS, "ok");
+    reply.put(Preface.FRAMING, f.name());
+    reply.put(Preface.CODEC, c.name());
+    reply.put(Preface.COMPRESSORS, String.join(",", server.compressors.keySet()));
+    reply.put(Preface.MAX_MESSAGE_SIZE, Integer.toString(limits.maxMessageSize()));
+    reply.put(Preface.MAX_HEADER_SIZE, Integer.toString(limits.maxHeaderSize()));
+    startFrames(f, c);
+    try {
+      writePreface(reply);
+    } catch (IOException e) {
+      close();
+    }
+  }
+
+  private void refuse(String reason) {
+    Map<String, String> reply = new LinkedHashMap<>();
+    reply.put(Preface.STATUS, "refused");
+    reply.put(Preface.REASON, reason);
+    try {
+      writePreface(reply);
+    } catch (IOException e) {
+      // the peer is gone already; closing is all that is left
+    }
+    close();
+  }
+
+  @Override
+  void onEnvelope(Envelope e) throws ProtocolException {
+    switch (e.kind()) {
+      case REQUEST -> onRequest(e);
+      case CANCEL -> {
+        ServerCall call = active.get(e.callId());
+        if (call != null) {
+          call.controller.cancel();
+        }
+      }
+      case PING -> sendQuietly(Envelope.control(Envelope.Kind.PONG, 0, null, e.payload()));
+      case PONG -> { }
+      case GOAWAY -> close();
+      default -> throw new ProtocolException("client sent a " + e.kind() + " frame");
+    }
+  }
+
+  private void onRequest(Envelope e) throws ProtocolException {
+    long id = e.callId();
+    if (active.containsKey(id)) {
+      throw new ProtocolException("call id " + id + " is already in flight on this connection");
+    }
+    RpcServer.ServiceEntry entry = server.services.get(e.service());
+    if (entry == null) {
+      answerEarly(id, Status.of(StatusCode.NOT_FOUND, "unknown service '" + e.service() + "'"));
+      return;
+    }
+    MethodDescriptor method = entry.descriptor().findMethodByName(e.method());
+    if (method == null) {
+      answerEarly(id, Status.of(StatusCode.NOT_FOUND,
+          "service '" + e.service() + "' has no method '" + e.method() + "'"));
+      return;
+    }
+    if (active.size() >= limits.maxCallsInFlight()) {
+      answerEarly(id, Status.of(StatusCode.RESOURCE_EXHAUSTED, "too many calls in flight on "
+          + "this connection (limit " + limits.maxCallsInFlight() + ")"));
+      return;
+    }
+    long now = System.nanoTime();
+    long deadline = e.timeoutMicros() > 0
+        ? now + Math.min(e.timeoutMicros(), Long.MAX_VALUE / 4000) * 1000 : Long.MAX_VALUE;
+    ServerCall call = new ServerCall(id, new ServerController(e.service(), e.method(),
+        connection.remoteAddress(), e.metadata(), deadline), e.compression());
+    active.put(id, call);
+    if (deadline != Long.MAX_VALUE) {
+      // The client fails the call itself at the deadline; here we only stop caring about it.
+      call.deadlineTimer = server.timer.schedule(call.controller::cancel, deadline - now,
+          TimeUnit.NANOSECONDS);
+    }
+    ByteBuffer payload = e.payload();
+    try {
+      server.executor.execute(() -> run(entry, method, call, payload));
+    } catch (RejectedExecutionException ex) {
+      answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED, "server is overloaded"));
+    }
+  }
+
+  /** Answers a call that never got to run. */
+  private void answerEarly(long id, Status status) {
+    sendQuietly(Envelope.response(id, status, null, null, null));
+  }
+
+  private void run(RpcServer.ServiceEntry entry, MethodDescriptor method, ServerCall call,
+      ByteBuffer payload) {
+    if (call.controller.isCanceled()) {
+      answer(call, null, Status.of(StatusCode.CANCELLED, "cancelled before it started"));
+      return;
+    }
+    Message request;
+    try {
+      ByteBuffer bytes = decompress(limits, server.compressors, call.compression, payload);
+      request = entry.requestPrototype(method).getParserForType().parseFrom(bytes);
+    } catch (LimitExceededException ex) {
+      answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED, ex.getMessage()));
+      return;
+    } catch (InvalidProtocolBufferException ex) {
+      answer(call, null, Status.of(StatusCode.INVALID_ARGUMENT, "request is not a valid "
+          + method.getInputType().getFullName() + ": " + ex.getMessage()));
+      return;
+    } catch (IOException | RuntimeException ex) {
+      answer(call, null, Status.of(StatusCode.INTERNAL, "cannot decode request: " + ex));
+      return;
+    }
+    try {
+      if (entry.blocking() != null) {
+        Message response = entry.blocking().callBlockingMethod(method, call.controller, request);
+        answer(call, response, null);
+      } else {
+        entry.async().callMethod(method, call.controller, request,
+            response -> answer(call, response, null));
+      }
+    } catch (RpcException ex) {
+      answer(call, null, ex.status());
+    } catch (ServiceException | RuntimeException ex) {
+      answer(call, null, Status.of(StatusCode.UNKNOWN, handlerFailure(ex)));
+    } catch (Error err) {
+      answer(call, null, Status.of(StatusCode.INTERNAL, handlerFailure(err)));
+      throw err;
+    }
+  }
+
+  private static String handlerFailure(Throwable t) {
+    String m = t.getMessage();
+    return m == null || m.isEmpty() ? t.getClass().getName() : m;
+  }
+
+  /**
+   * Sends the call's answer, once; later answers (a handler calling done twice, or after an
+   * exception) are ignored. {@code error} wins over the controller's status, which wins over the
+   * response.
+   */
+  private void answer(ServerCall call, Message response, Status error) {
+    if (!call.answered.compareAndSet(false, true)) {
+      return;
+    }
+    active.remove(call.id, call);
+    Future<?> t = call.deadlineTimer;
+    if (t != null) {
+      t.cancel(false);
+    }
+    if (call.controller.isCanceled() || isClosed()) {
+      return; // nobody is waiting for it
+    }
+    Status status = error != null ? error
+        : call.controller.failed() ? call.controller.status()
+        : response == null ? Status.of(StatusCode.INTERNAL, "handler completed without a response")
+        : Status.OK;
+    Metadata metadata = call.controller.responseMetadata();
+    Compressed payload = new Compressed("", null);
+    if (status.isOk()) {
+      int size = response.getSerializedSize();
+      int max = Math.min(peerMaxMessageSize, limits.maxMessageSize());
+      if (size > max) {
+        status = Status.of(StatusCode.RESOURCE_EXHAUSTED, "response of " + size
+            + " bytes exceeds the max message size of " + max + " bytes");
+      } else {
+        try {
+          payload = compress(server.compressors.get(call.compression),
+              server.compressionThreshold, ByteBuffer.wrap(response.toByteArray()));
+        } catch (IOException | RuntimeException ex) {
+          status = Status.of(StatusCode.INTERNAL, "compressing the response failed: " + ex);
+        }
+      }
+    }
+    if (!status.isOk()) {
+      payload = new Compressed("", null);
+      status = fitStatus(status);
+    }
+    int headerBytes = metadata.byteSize() + status.message().length()
+        + status.details().map(d -> d.getSerializedSize()).orElse(0);
+    if (headerBytes > peerMaxHeaderSize - RpcClient.HEADER_MARGIN) {
+      status = Status.of(StatusCode.RESOURCE_EXHAUSTED, "response header of " + headerBytes
+          + " bytes exceeds the client's limit of " + peerMaxHeaderSize + " bytes");
+      metadata = null;
+      payload = new Compressed("", null);
+    }
+    try {
+      send(Envelope.response(call.id, status, metadata, payload.compression(),
+          payload.payload()));
+    } catch (IOException | RuntimeException ex) {
+      LOG.log(System.Logger.Level.DEBUG, "could not send the response to call " + call.id, ex);
+    }
+  }
+
+  private static Status fitStatus(Status s) {
+    if (s.message().length() <= MAX_STATUS_MESSAGE) {
+      return s;
+    }
+    return Status.of(s.code(), s.message().substring(0, MAX_STATUS_MESSAGE) + "...")
+        .withDetails(s.details().orElse(null));
+  }
+
+  @Override
+  void onProtocolError(ProtocolException error) {
+    LOG.log(System.Logger.Level.DEBUG, "closing connection from " + connection.remoteAddress(), error);
+    if (framesStarted()) {
+      sendQuietly(Envelope.control(Envelope.Kind.GOAWAY, 0, statusOf(error), null));
+    } else {
+      refuse(error.getMessage());
+    }
+  }
+
+  @Override
+  void onConnectionClosed(Throwable cause) {
+    server.sessionClosed(this);
+    for (ServerCall call : active.values()) {
+      call.controller.cancel();
+    }
+  }
+}

@@ -1,0 +1,192 @@
+package io.protorpc;
+
+import io.protorpc.spi.Codec;
+import io.protorpc.spi.Compressor;
+import io.protorpc.spi.Connection;
+import io.protorpc.spi.ConnectionHandler;
+import io.protorpc.spi.Envelope;
+import io.protorpc.spi.FrameDecoder;
+import io.protorpc.spi.Framing;
+import io.protorpc.spi.LimitExceededException;
+import io.protorpc.spi.ProtocolException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+
+/**
+ * One connection as the core sees it, for either role: the preface, then frames decoded by the
+ * chosen framing and codec and handed to the role as envelopes. Inbound methods run on the
+ * transport's reader (one at a time); {@link #send} may be called from any thread.
+ */
+abstract class Session implements ConnectionHandler {
+  final Limits limits;
+  volatile Connection connection;
+  private final Preface.Decoder prefaceDecoder = new Preface.Decoder();
+  private FrameDecoder frameDecoder;
+  volatile Framing framing;
+  volatile Codec codec;
+  private volatile boolean closed;
+
+  Session(Limits limits) {
+    this.limits = limits;
+  }
+
+  /** The preface arrived; the role validates it and calls {@link #startFrames} if it accepts. */
+  abstract void onPreface(Map<String, String> fields) throws ProtocolException;
+
+  /** One decoded envelope. */
+  abstract void onEnvelope(Envelope envelope) throws ProtocolException;
+
+  /** The input broke the protocol; the connection is closed after this. */
+  abstract void onProtocolError(ProtocolException error);
+
+  /** The connection is gone; called once. */
+  abstract void onConnectionClosed(Throwable cause);
+
+  final void startFrames(Framing framing, Codec codec) {
+    this.framing = framing;
+    this.codec = codec;
+    this.frameDecoder = framing.newDecoder(limits.maxFrameSize());
+  }
+
+  final boolean framesStarted() {
+    return frameDecoder != null;
+  }
+
+  @Override
+  public final void onRead(ByteBuffer data) {
+    if (closed) {
+      data.position(data.limit());
+      return;
+    }
+    try {
+      if (frameDecoder == null) {
+        Map<String, String> preface = prefaceDecoder.decode(data);
+        if (preface == null) {
+          return;
+        }
+        onPreface(preface);
+        if (frameDecoder == null) {
+          data.position(data.limit()); // refused: the rest is not ours to read
+          return;
+        }
+      }
+      frameDecoder.decode(data, this::onFrame);
+    } catch (ProtocolException e) {
+      fail(e);
+    } catch (UncheckedProtocolException e) {
+      fail(e.getCause());
+    }
+  }
+
+  private void onFrame(ByteBuffer frame) {
+    if (closed) {
+      return;
+    }
+    try {
+      onEnvelope(codec.decode(frame, limits.maxHeaderSize()));
+    } catch (ProtocolException e) {
+      throw new UncheckedProtocolException(e);
+    }
+  }
+
+  private void fail(ProtocolException e) {
+    if (!closed) {
+      onProtocolError(e);
+      close();
+    }
+  }
+
+  @Override
+  public final void onClosed(Throwable cause) {
+    closed = true;
+    onConnectionClosed(cause);
+  }
+
+  /** Encodes and writes one envelope. */
+  final void send(Envelope envelope) throws IOException {
+    Connection c = connection;
+    if (c == null || closed) {
+      throw new IOException("connection closed");
+    }
+    c.write(framing.encode(codec.encode(envelope)));
+  }
+
+  /** Like {@link #send} for messages whose loss the connection's closing already reports. */
+  final void sendQuietly(Envelope envelope) {
+    try {
+      send(envelope);
+    } catch (IOException | RuntimeException e) {
+      // The transport closes a connection whose write failed, and onClosed reports it.
+    }
+  }
+
+  final void writePreface(Map<String, String> fields) throws IOException {
+    connection.write(Preface.encode(fields));
+  }
+
+  final boolean isClosed() {
+    return closed || connection == null || !connection.isOpen();
+  }
+
+  void close() {
+    closed = true;
+    Connection c = connection;
+    if (c != null) {
+      c.close();
+    }
+  }
+
+  /** The status a protocol error maps to. */
+  static Status statusOf(ProtocolException e) {
+    return Status.of(e instanceof LimitExceededException ? StatusCode.RESOURCE_EXHAUSTED
+        : StatusCode.INTERNAL, e.getMessage());
+  }
+
+  /** Compresses {@code payload} when that pays: at or above the threshold and actually smaller. */
+  static Compressed compress(Compressor compressor, int threshold, ByteBuffer payload)
+      throws IOException {
+    if (compressor == null || payload.remaining() < threshold
+        || compressor.name().equals("identity")) {
+      return new Compressed("", payload);
+    }
+    ByteBuffer out = compressor.compress(payload);
+    return out.remaining() < payload.remaining()
+        ? new Compressed(compressor.name(), out) : new Compressed("", payload);
+  }
+
+  /** A payload and the name of the compressor that produced it ("" for none). */
+  record Compressed(String compression, ByteBuffer payload) {}
+
+  /** Undoes {@link #compress}, bounded by the max message size. */
+  static ByteBuffer decompress(Limits limits, Map<String, Compressor> compressors,
+      String compression, ByteBuffer payload) throws IOException {
+    if (compression.isEmpty() || compression.equals("identity")) {
+      if (payload.remaining() > limits.maxMessageSize()) {
+        throw new LimitExceededException("message of " + payload.remaining()
+            + " bytes exceeds the limit of " + limits.maxMessageSize() + " bytes");
+      }
+      return payload;
+    }
+    Compressor c = compressors.get(compression);
+    if (c == null) {
+      throw new ProtocolException("message compressed with '" + compression
+          + "', which this side did not agree to (has: " + compressors.keySet() + ")");
+    }
+    return c.decompress(payload, limits.maxMessageSize());
+  }
+
+  /** Carries a checked protocol error out of a {@code Consumer}. */
+  private static final class UncheckedProtocolException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UncheckedProtocolException(ProtocolException cause) {
+      super(cause);
+    }
+
+    @Override
+    public synchronized ProtocolException getCause() {
+      return (ProtocolException) super.getCause();
+    }
+  }
+}
