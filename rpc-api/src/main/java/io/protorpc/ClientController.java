@@ -22,6 +22,9 @@ public final class ClientController implements RpcController {
   private volatile boolean cancelRequested;
   private volatile Runnable canceller;
 
+  /** A controller for one call, with no timeout (the client's default applies) and no metadata. */
+  public ClientController() {}
+
   /**
    * Sets how long the call may take, from when it starts; past that it fails with {@code
    * DEADLINE_EXCEEDED} whether or not the server answers. The server is told the deadline. Null

@@ -1,0 +1,180 @@
+package io.protorpc.testkit;
+
+import io.protorpc.spi.Codec;
+import io.protorpc.spi.Envelope;
+import io.protorpc.spi.FrameDecoder;
+import io.protorpc.spi.Framing;
+import io.protorpc.spi.ProtocolException;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A bare-bones protorpc peer on a plain blocking socket, written from docs/protocol.md rather
+ * than from the core, for tests that must send what a well-behaved client never would: garbage,
+ * bad prefaces, oversize or corrupt frames. Every read has a timeout, so a test never hangs.
+ *
+ * <p>Not thread-safe.
+ */
+public final class RawConnection implements Closeable {
+  private final Socket socket;
+  private final InputStream in;
+  private final OutputStream out;
+  private final ArrayDeque<ByteBuffer> frames = new ArrayDeque<>();
+  private Framing framing;
+  private Codec codec;
+  private FrameDecoder decoder;
+
+  /** Connects; every later read waits at most {@code readTimeoutMillis}. */
+  public RawConnection(InetSocketAddress server, int readTimeoutMillis) throws IOException {
+    socket = new Socket();
+    socket.connect(server, readTimeoutMillis);
+    socket.setSoTimeout(readTimeoutMillis);
+    socket.setTcpNoDelay(true);
+    in = socket.getInputStream();
+    out = socket.getOutputStream();
+  }
+
+  /** A client preface: magic, version, body length, {@code key=value} lines. */
+  public static byte[] preface(int version, Map<String, String> fields) {
+    StringBuilder body = new StringBuilder();
+    fields.forEach((k, v) -> body.append(k).append('=').append(v).append('\n'));
+    byte[] text = body.toString().getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(7 + text.length).put(new byte[] {'P', 'R', 'P', 'C'})
+        .put((byte) version).putShort((short) text.length).put(text).array();
+  }
+
+  /** The preface fields a well-formed client sends for this framing and codec. */
+  public static Map<String, String> clientFields(String framing, String codec) {
+    Map<String, String> f = new LinkedHashMap<>();
+    f.put("framing", framing);
+    f.put("codec", codec);
+    f.put("compressors", "identity");
+    return f;
+  }
+
+  /** Writes raw bytes. */
+  public void write(byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.flush();
+  }
+
+  /**
+   * Sends a valid preface for {@code framing} and {@code codec} and reads the server's answer.
+   *
+   * @return the server's preface fields ({@code status=ok} when accepted)
+   */
+  public Map<String, String> handshake(Framing framing, Codec codec) throws IOException {
+    write(preface(1, clientFields(framing.name(), codec.name())));
+    Map<String, String> reply = readPreface();
+    if ("ok".equals(reply.get("status"))) {
+      this.framing = framing;
+      this.codec = codec;
+      this.decoder = framing.newDecoder(64 * 1024 * 1024);
+    }
+    return reply;
+  }
+
+  /** Reads the server's preface. */
+  public Map<String, String> readPreface() throws IOException {
+    byte[] head = in.readNBytes(7);
+    if (head.length < 7) {
+      throw new IOException("connection closed before a whole preface (" + head.length + " bytes)");
+    }
+    if (head[0] != 'P' || head[1] != 'R' || head[2] != 'P' || head[3] != 'C') {
+      throw new IOException("server preface has a bad magic");
+    }
+    int length = ((head[5] & 0xFF) << 8) | (head[6] & 0xFF);
+    byte[] body = in.readNBytes(length);
+    Map<String, String> fields = new LinkedHashMap<>();
+    for (String line : new String(body, StandardCharsets.UTF_8).split("\n")) {
+      int eq = line.indexOf('=');
+      if (eq > 0) {
+        fields.put(line.substring(0, eq), line.substring(eq + 1));
+      }
+    }
+    return fields;
+  }
+
+  /** Encodes and sends one envelope with the handshaken framing and codec. */
+  public void send(Envelope envelope) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    for (ByteBuffer b : framing.encode(codec.encode(envelope))) {
+      ByteBuffer d = b.duplicate();
+      byte[] chunk = new byte[d.remaining()];
+      d.get(chunk);
+      bytes.write(chunk);
+    }
+    write(bytes.toByteArray());
+  }
+
+  /**
+   * Reads the next envelope.
+   *
+   * @throws IOException if the connection closes first or the read times out
+   */
+  public Envelope receive() throws IOException {
+    byte[] buf = new byte[8192];
+    while (frames.isEmpty()) {
+      int n = in.read(buf);
+      if (n < 0) {
+        throw new IOException("connection closed by the server");
+      }
+      decoder.decode(ByteBuffer.wrap(buf, 0, n), frames::add);
+    }
+    try {
+      return codec.decode(frames.poll(), 1024 * 1024);
+    } catch (ProtocolException e) {
+      throw new IOException("server sent an undecodable frame", e);
+    }
+  }
+
+  /**
+   * Reads and discards until the server closes the connection.
+   *
+   * @return the bytes read, at most {@code limit}
+   * @throws SocketTimeoutException if the server keeps it open past the read timeout
+   */
+  public byte[] readUntilClosed(int limit) throws IOException {
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    byte[] buf = new byte[4096];
+    try {
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        if (got.size() < limit) {
+          got.write(buf, 0, Math.min(n, limit - got.size()));
+        }
+      }
+    } catch (SocketTimeoutException e) {
+      throw e;
+    } catch (IOException e) {
+      // a reset is a close too, for the peer that sent garbage
+    }
+    return got.toByteArray();
+  }
+
+  /** True once the server has closed (EOF or reset) within the read timeout. */
+  public boolean closedByServer() {
+    try {
+      readUntilClosed(0);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}

@@ -1,0 +1,118 @@
+package io.protorpc.testkit;
+
+import com.google.protobuf.BlockingService;
+import com.google.protobuf.RpcCallback;
+import com.google.protobuf.RpcController;
+import com.google.protobuf.Service;
+import io.protorpc.RpcException;
+import io.protorpc.ServerController;
+import io.protorpc.Status;
+import io.protorpc.StatusCode;
+import io.protorpc.testkit.proto.EchoRequest;
+import io.protorpc.testkit.proto.EchoResponse;
+import io.protorpc.testkit.proto.ErrorDetail;
+import io.protorpc.testkit.proto.FailRequest;
+import io.protorpc.testkit.proto.TestService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The server side of {@code TestService}, in both the async and the blocking form, recording
+ * what the suites check on the server: how many calls saw their cancellation.
+ *
+ * <p>Thread-safe.
+ */
+public final class TestServiceImpl implements TestService.Interface, TestService.BlockingInterface {
+  /** Longest a blocking {@code Hang} waits for its cancellation before giving up. */
+  private static final long HANG_LIMIT_MILLIS = 30_000;
+
+  private final Semaphore cancellations = new Semaphore(0);
+
+  /** This implementation as an async {@link Service}. */
+  public Service asService() {
+    return TestService.newReflectiveService(this);
+  }
+
+  /** This implementation as a {@link BlockingService}. */
+  public BlockingService asBlockingService() {
+    return TestService.newReflectiveBlockingService(this);
+  }
+
+  /**
+   * Waits until {@code count} server-side cancellations (deadline, client cancel, or lost
+   * connection) have been observed since the last call, consuming them.
+   */
+  public boolean awaitCancellations(int count, long timeout, TimeUnit unit)
+      throws InterruptedException {
+    return cancellations.tryAcquire(count, timeout, unit);
+  }
+
+  // --- async form ---
+
+  @Override
+  public void echo(RpcController controller, EchoRequest request, RpcCallback<EchoResponse> done) {
+    done.run(echoOf(request));
+  }
+
+  @Override
+  public void fail(RpcController controller, FailRequest request, RpcCallback<EchoResponse> done) {
+    try {
+      failAs(controller, request);
+    } catch (RpcException e) {
+      throw new IllegalStateException("async handlers report through the controller", e);
+    }
+    done.run(null);
+  }
+
+  @Override
+  public void hang(RpcController controller, EchoRequest request, RpcCallback<EchoResponse> done) {
+    controller.notifyOnCancel(ignored -> cancellations.release());
+  }
+
+  // --- blocking form ---
+
+  @Override
+  public EchoResponse echo(RpcController controller, EchoRequest request) {
+    return echoOf(request);
+  }
+
+  @Override
+  public EchoResponse fail(RpcController controller, FailRequest request) throws RpcException {
+    failAs(controller, request);
+    return null;
+  }
+
+  @Override
+  public EchoResponse hang(RpcController controller, EchoRequest request) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HANG_LIMIT_MILLIS);
+    Semaphore seen = new Semaphore(0);
+    controller.notifyOnCancel(ignored -> seen.release());
+    try {
+      if (seen.tryAcquire(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+        cancellations.release();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return EchoResponse.getDefaultInstance();
+  }
+
+  private static EchoResponse echoOf(EchoRequest request) {
+    return EchoResponse.newBuilder().setPayload(request.getPayload()).setText(request.getText())
+        .build();
+  }
+
+  /** Fails the way the request says; for the async form an RpcException mode throws. */
+  private static void failAs(RpcController controller, FailRequest request) throws RpcException {
+    Status status = Status.of(StatusCode.forNumber(request.getCode()), request.getMessage());
+    switch (request.getMode()) {
+      case SET_FAILED_TEXT -> controller.setFailed(request.getMessage());
+      case SET_FAILED_STATUS -> ((ServerController) controller).setFailed(status.withDetails(
+          ErrorDetail.newBuilder().setReason(request.getMessage()).setValue(42).build()));
+      case THROW_RUNTIME -> throw new IllegalStateException(request.getMessage());
+      case THROW_RPC_EXCEPTION -> throw new RpcException(status);
+      case DONE_WITH_NULL -> { }
+      default -> throw new IllegalArgumentException("unknown mode " + request.getMode());
+    }
+  }
+}

@@ -1,0 +1,610 @@
+package io.protorpc.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.protorpc.ClientController;
+import io.protorpc.PluginRegistry;
+import io.protorpc.RpcClient;
+import io.protorpc.RpcException;
+import io.protorpc.RpcServer;
+import io.protorpc.StatusCode;
+import io.protorpc.spi.Codec;
+import io.protorpc.spi.Envelope;
+import io.protorpc.spi.Framing;
+import io.protorpc.spi.Transport;
+import io.protorpc.testkit.proto.EchoRequest;
+import io.protorpc.testkit.proto.EchoResponse;
+import io.protorpc.testkit.proto.ErrorDetail;
+import io.protorpc.testkit.proto.FailRequest;
+import io.protorpc.testkit.proto.TestService;
+import io.protorpc.testkit.proto.UnregisteredService;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * What every {@link Transport} must do, end to end over real loopback sockets with the real core,
+ * codec and framings: unary calls through generated async and blocking stubs, 1,000 concurrent
+ * calls on one connection, payloads from 0 B to the max message size, the limit enforced,
+ * deadlines, cancellation, error statuses, connection loss, bad input, and a clean shutdown.
+ *
+ * <p>Extend it in your transport's tests and implement {@link #serverTransport()}; override
+ * {@link #clientTransport()} to test two transports against each other, and {@link #framings()}
+ * to add your own framing. Each test bounds its own waits; none sleeps to synchronize.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+public abstract class TransportConformanceSuite {
+  private static final int DEFAULT_MAX_MESSAGE = 4 * 1024 * 1024;
+  private static final long WAIT_SECONDS = 20;
+
+  private final List<AutoCloseable> resources = Collections.synchronizedList(new ArrayList<>());
+
+  /** The transport the suite's servers listen with. */
+  protected abstract Transport serverTransport();
+
+  /** The transport the suite's clients connect with; the server's by default. */
+  protected Transport clientTransport() {
+    return serverTransport();
+  }
+
+  /** Framings every test runs with; override to add yours. */
+  protected List<String> framings() {
+    return List.of("length", "delimiter");
+  }
+
+  /** The codec the suite uses. */
+  protected String codec() {
+    return "protobuf";
+  }
+
+  @AfterEach
+  void closeResources() throws Exception {
+    List<AutoCloseable> copy = new ArrayList<>(resources);
+    resources.clear();
+    Collections.reverse(copy);
+    for (AutoCloseable c : copy) {
+      c.close();
+    }
+  }
+
+  /**
+   * Starts a server on loopback serving {@code impl} (as a blocking or an async service), closed
+   * after the test.
+   */
+  protected RpcServer startServer(TestServiceImpl impl, boolean blocking,
+      Consumer<RpcServer.Builder> customize) throws IOException {
+    RpcServer.Builder b = RpcServer.builder().transport(serverTransport()).codecs(codec());
+    if (blocking) {
+      b.addService(impl.asBlockingService());
+    } else {
+      b.addService(impl.asService());
+    }
+    customize.accept(b);
+    RpcServer server = b.start();
+    resources.add(server);
+    return server;
+  }
+
+  /** Connects a client with {@code framing}, closed after the test. */
+  protected RpcClient connect(RpcServer server, String framing, Consumer<RpcClient.Builder> customize)
+      throws IOException {
+    RpcClient.Builder b = RpcClient.builder().address(server.localAddress())
+        .transport(clientTransport()).framing(framing).codec(codec());
+    customize.accept(b);
+    RpcClient client = b.connect();
+    resources.add(client);
+    return client;
+  }
+
+  private RpcServer server(TestServiceImpl impl) throws IOException {
+    return startServer(impl, false, b -> { });
+  }
+
+  private RpcClient client(RpcServer server, String framing) throws IOException {
+    return connect(server, framing, b -> { });
+  }
+
+  private static EchoRequest echo(String text, int payloadBytes) {
+    byte[] payload = new byte[payloadBytes];
+    for (int i = 0; i < payload.length; i++) {
+      payload[i] = (byte) (i * 31 + text.length()); // every byte value occurs, 0x00 included
+    }
+    return EchoRequest.newBuilder().setText(text).setPayload(ByteString.copyFrom(payload)).build();
+  }
+
+  /** Makes an async call and waits (bounded) for its callback. */
+  private static EchoResponse asyncEcho(RpcClient client, ClientController c, EchoRequest r)
+      throws Exception {
+    CompletableFuture<EchoResponse> f = new CompletableFuture<>();
+    TestService.newStub(client).echo(c, r, f::complete);
+    return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+  }
+
+  // ---------------------------------------------------------------- unary calls
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void asyncStubCallReturnsTheResponse(String framing) throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    RpcClient client = client(server, framing);
+    ClientController c = new ClientController();
+    EchoRequest request = echo("hello", 100);
+    EchoResponse response = asyncEcho(client, c, request);
+    assertFalse(c.failed(), () -> "call failed: " + c.status());
+    assertEquals("hello", response.getText());
+    assertEquals(request.getPayload(), response.getPayload());
+  }
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void blockingStubCallAgainstBlockingService(String framing) throws Exception {
+    RpcServer server = startServer(new TestServiceImpl(), true, b -> { });
+    RpcClient client = client(server, framing);
+    TestService.BlockingInterface stub = TestService.newBlockingStub(client);
+    for (int i = 0; i < 20; i++) {
+      EchoResponse r = stub.echo(new ClientController(), echo("call-" + i, i * 10));
+      assertEquals("call-" + i, r.getText());
+      assertEquals(i * 10, r.getPayload().size());
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void thousandConcurrentCallsOnOneConnectionAreAllMatched(String framing) throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    RpcClient client = client(server, framing);
+    TestService.Interface stub = TestService.newStub(client);
+    int threads = 8;
+    int perThread = 125;
+    CountDownLatch done = new CountDownLatch(threads * perThread);
+    Map<String, String> mismatches = new ConcurrentHashMap<>();
+    AtomicInteger ok = new AtomicInteger();
+    List<Thread> callers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      Thread caller = new Thread(() -> {
+        for (int i = 0; i < perThread; i++) {
+          String text = "t" + thread + "-" + i;
+          EchoRequest r = echo(text, (thread * perThread + i) % 200);
+          ClientController c = new ClientController();
+          stub.echo(c, r, response -> {
+            if (response == null) {
+              mismatches.put(text, "failed: " + c.status());
+            } else if (!response.getText().equals(text)
+                || !response.getPayload().equals(r.getPayload())) {
+              mismatches.put(text, "got " + response.getText());
+            } else {
+              ok.incrementAndGet();
+            }
+            done.countDown();
+          });
+        }
+      }, "conformance-caller-" + t);
+      callers.add(caller);
+      caller.start();
+    }
+    for (Thread caller : callers) {
+      caller.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+    }
+    assertTrue(done.await(WAIT_SECONDS, TimeUnit.SECONDS),
+        () -> "only " + (threads * perThread - done.getCount()) + " callbacks ran");
+    assertEquals(Map.of(), mismatches);
+    assertEquals(threads * perThread, ok.get());
+    assertEquals(0, client.callsInFlight());
+  }
+
+  // ---------------------------------------------------------------- sizes and limits
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void payloadsOfEverySizeRoundTrip(String framing) throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    RpcClient client = client(server, framing);
+    for (int size : new int[] {0, 1, 255, 256, 64 * 1024, 1024 * 1024}) {
+      ClientController c = new ClientController();
+      EchoRequest request = echo("size", size);
+      EchoResponse response = asyncEcho(client, c, request);
+      assertNotNull(response, () -> size + " bytes: " + c.status());
+      assertEquals(request.getPayload(), response.getPayload(), "payload of " + size + " bytes");
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void exactlyTheMaxMessageSizeIsAcceptedAndOneByteMoreIsRefused(String framing)
+      throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    RpcClient client = client(server, framing);
+    TestService.BlockingInterface stub = TestService.newBlockingStub(client);
+
+    EchoRequest atLimit = requestOfSerializedSize(DEFAULT_MAX_MESSAGE);
+    assertEquals(DEFAULT_MAX_MESSAGE, atLimit.getSerializedSize());
+    EchoResponse r = stub.echo(new ClientController(), atLimit);
+    assertEquals(atLimit.getPayload(), r.getPayload());
+
+    EchoRequest overLimit = requestOfSerializedSize(DEFAULT_MAX_MESSAGE + 1);
+    ClientController c = new ClientController();
+    RpcException e = assertThrows(RpcException.class, () -> stub.echo(c, overLimit));
+    assertEquals(StatusCode.RESOURCE_EXHAUSTED, e.code());
+    assertTrue(e.status().message().contains("exceeds"), e.status().message());
+    assertEquals(StatusCode.RESOURCE_EXHAUSTED, c.status().code());
+
+    // the refusal cost nothing but that call
+    assertEquals("after", stub.echo(new ClientController(), echo("after", 10)).getText());
+  }
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void serverRefusesAnOversizePayloadAndKeepsTheConnection(String framing) throws Exception {
+    RpcServer server = startServer(new TestServiceImpl(), false, b -> b.maxMessageSize(1000));
+    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+      assertEquals("ok", raw.handshake(framing(framing), codecPlugin()).get("status"));
+      raw.send(request(1, "Echo", echo("big", 2000)));
+      Envelope refused = raw.receive();
+      assertEquals(1, refused.callId());
+      assertEquals(StatusCode.RESOURCE_EXHAUSTED, refused.status().code());
+
+      raw.send(request(2, "Echo", echo("small", 10)));
+      Envelope answered = raw.receive();
+      assertEquals(2, answered.callId());
+      assertEquals(StatusCode.OK, answered.status().code());
+      assertEquals("small", EchoResponse.parseFrom(answered.payload()).getText());
+    }
+  }
+
+  /** An EchoRequest whose serialized size is exactly {@code size} bytes. */
+  protected static EchoRequest requestOfSerializedSize(int size) {
+    // tag (1 byte) + varint length + payload; the varint's own length depends on the payload's
+    for (int varint = 1; varint <= 5; varint++) {
+      int payload = size - 1 - varint;
+      EchoRequest r = EchoRequest.newBuilder().setPayload(ByteString.copyFrom(new byte[payload]))
+          .build();
+      if (r.getSerializedSize() == size) {
+        return r;
+      }
+    }
+    throw new IllegalArgumentException("no EchoRequest of exactly " + size + " bytes");
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void handlerFailuresArriveAsStatusesAndKeepTheConnection(String framing) throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    RpcClient client = client(server, framing);
+    TestService.Interface stub = TestService.newStub(client);
+
+    ClientController c1 = fail(stub, FailRequest.Mode.SET_FAILED_TEXT, 0, "plain text");
+    assertEquals(StatusCode.UNKNOWN, c1.status().code());
+    assertEquals("plain text", c1.errorText());
+
+    ClientController c2 = fail(stub, FailRequest.Mode.SET_FAILED_STATUS, 3, "division by zero");
+    assertEquals(StatusCode.INVALID_ARGUMENT, c2.status().code());
+    assertEquals("division by zero", c2.errorText());
+    ErrorDetail detail = c2.status().details(ErrorDetail.class).orElseThrow();
+    assertEquals("division by zero", detail.getReason());
+    assertEquals(42, detail.getValue());
+
+    ClientController c3 = fail(stub, FailRequest.Mode.THROW_RUNTIME, 0, "boom");
+    assertEquals(StatusCode.UNKNOWN, c3.status().code());
+    assertTrue(c3.errorText().contains("boom"), c3.errorText());
+
+    ClientController c4 = fail(stub, FailRequest.Mode.DONE_WITH_NULL, 0, "");
+    assertEquals(StatusCode.INTERNAL, c4.status().code());
+
+    assertEquals("still here", asyncEcho(client, new ClientController(), echo("still here", 3))
+        .getText());
+  }
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void blockingHandlerThrowingRpcExceptionReachesTheBlockingCaller(String framing)
+      throws Exception {
+    RpcServer server = startServer(new TestServiceImpl(), true, b -> { });
+    RpcClient client = client(server, framing);
+    TestService.BlockingInterface stub = TestService.newBlockingStub(client);
+    RpcException e = assertThrows(RpcException.class, () -> stub.fail(new ClientController(),
+        FailRequest.newBuilder().setMode(FailRequest.Mode.THROW_RPC_EXCEPTION)
+            .setCode(StatusCode.PERMISSION_DENIED.number()).setMessage("no").build()));
+    assertEquals(StatusCode.PERMISSION_DENIED, e.code());
+    assertEquals("no", e.status().message());
+  }
+
+  private static ClientController fail(TestService.Interface stub, FailRequest.Mode mode, int code,
+      String message) throws Exception {
+    ClientController c = new ClientController();
+    CompletableFuture<EchoResponse> f = new CompletableFuture<>();
+    AtomicInteger runs = new AtomicInteger();
+    stub.fail(c, FailRequest.newBuilder().setMode(mode).setCode(code).setMessage(message).build(),
+        r -> {
+          runs.incrementAndGet();
+          f.complete(r);
+        });
+    assertNull(f.get(WAIT_SECONDS, TimeUnit.SECONDS), "a failed call's callback gets null");
+    assertTrue(c.failed());
+    assertEquals(1, runs.get());
+    return c;
+  }
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void unknownServiceAndMethodAreNotFound(String framing) throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    RpcClient client = client(server, framing);
+    RpcException e = assertThrows(RpcException.class, () ->
+        UnregisteredService.newBlockingStub(client).echo(new ClientController(), echo("x", 1)));
+    assertEquals(StatusCode.NOT_FOUND, e.code());
+    assertTrue(e.getMessage().contains("protorpc.testkit.UnregisteredService"), e.getMessage());
+
+    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+      raw.handshake(framing(framing), codecPlugin());
+      raw.send(request(7, "NoSuchMethod", echo("x", 1)));
+      Envelope answer = raw.receive();
+      assertEquals(7, answer.callId());
+      assertEquals(StatusCode.NOT_FOUND, answer.status().code());
+      assertTrue(answer.status().message().contains("NoSuchMethod"));
+    }
+    // and the client's connection is unaffected
+    assertEquals("y", asyncEcho(client, new ClientController(), echo("y", 1)).getText());
+  }
+
+  // ---------------------------------------------------------------- deadlines and cancellation
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void deadlineFailsTheCallAndReachesTheServer(String framing) throws Exception {
+    TestServiceImpl impl = new TestServiceImpl();
+    RpcServer server = server(impl);
+    RpcClient client = client(server, framing);
+    ClientController c = new ClientController().setTimeout(Duration.ofMillis(200));
+    CompletableFuture<EchoResponse> f = new CompletableFuture<>();
+    long start = System.nanoTime();
+    TestService.newStub(client).hang(c, echo("hang", 1), f::complete);
+    assertNull(f.get(WAIT_SECONDS, TimeUnit.SECONDS));
+    long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertEquals(StatusCode.DEADLINE_EXCEEDED, c.status().code());
+    assertTrue(elapsedMillis >= 150, "failed too early: " + elapsedMillis + " ms");
+    assertTrue(impl.awaitCancellations(1, WAIT_SECONDS, TimeUnit.SECONDS),
+        "the server never saw the call cancelled");
+
+    RpcException e = assertThrows(RpcException.class, () -> TestService.newBlockingStub(client)
+        .hang(new ClientController().setTimeout(Duration.ofMillis(100)), echo("hang", 1)));
+    assertEquals(StatusCode.DEADLINE_EXCEEDED, e.code());
+  }
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void blockingHandlerSeesTheDeadline(String framing) throws Exception {
+    TestServiceImpl impl = new TestServiceImpl();
+    RpcServer server = startServer(impl, true, b -> { });
+    RpcClient client = client(server, framing);
+    RpcException e = assertThrows(RpcException.class, () -> TestService.newBlockingStub(client)
+        .hang(new ClientController().setTimeout(Duration.ofMillis(150)), echo("hang", 1)));
+    assertEquals(StatusCode.DEADLINE_EXCEEDED, e.code());
+    assertTrue(impl.awaitCancellations(1, WAIT_SECONDS, TimeUnit.SECONDS));
+  }
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void startCancelCompletesTheCallOnceAndReachesTheServer(String framing) throws Exception {
+    TestServiceImpl impl = new TestServiceImpl();
+    RpcServer server = server(impl);
+    RpcClient client = client(server, framing);
+    ClientController c = new ClientController();
+    AtomicInteger runs = new AtomicInteger();
+    CountDownLatch ran = new CountDownLatch(1);
+    TestService.newStub(client).hang(c, echo("hang", 1), r -> {
+      runs.incrementAndGet();
+      ran.countDown();
+    });
+    // Wait until the server really runs the call, so the cancel has something to cancel there.
+    assertTrue(waitUntil(() -> client.callsInFlight() == 1));
+    c.startCancel();
+    c.startCancel();
+    assertTrue(ran.await(WAIT_SECONDS, TimeUnit.SECONDS));
+    assertEquals(StatusCode.CANCELLED, c.status().code());
+    assertTrue(impl.awaitCancellations(1, WAIT_SECONDS, TimeUnit.SECONDS));
+    assertEquals(1, runs.get());
+  }
+
+  // ---------------------------------------------------------------- connection loss and shutdown
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void losingTheConnectionFailsEveryPendingCallPromptly(String framing) throws Exception {
+    TestServiceImpl impl = new TestServiceImpl();
+    RpcServer server = server(impl);
+    RpcClient client = client(server, framing);
+    int calls = 20;
+    CountDownLatch done = new CountDownLatch(calls);
+    List<ClientController> controllers = new ArrayList<>();
+    for (int i = 0; i < calls; i++) {
+      ClientController c = new ClientController();
+      controllers.add(c);
+      TestService.newStub(client).hang(c, echo("hang", 1), r -> done.countDown());
+    }
+    assertTrue(waitUntil(() -> client.callsInFlight() == calls));
+    server.close();
+    assertTrue(done.await(WAIT_SECONDS, TimeUnit.SECONDS), "pending calls were not failed");
+    for (ClientController c : controllers) {
+      assertEquals(StatusCode.UNAVAILABLE, c.status().code(), c.status().toString());
+    }
+    assertTrue(impl.awaitCancellations(calls, WAIT_SECONDS, TimeUnit.SECONDS),
+        "the server did not cancel the calls of the closed connections");
+  }
+
+  @Test
+  void closingClientAndServerReleasesEveryThread() throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    RpcClient client = client(server, framings().get(0));
+    asyncEcho(client, new ClientController(), echo("x", 10));
+    client.close();
+    server.close();
+    assertTrue(waitUntil(() -> liveProtorpcThreads().isEmpty()),
+        () -> "threads still alive: " + liveProtorpcThreads());
+  }
+
+  private static List<String> liveProtorpcThreads() {
+    List<String> names = new ArrayList<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.isAlive() && t.getName().startsWith("protorpc-")) {
+        names.add(t.getName());
+      }
+    }
+    return names;
+  }
+
+  // ---------------------------------------------------------------- bad input
+
+  @Test
+  void garbageBytesAreRefusedAndOtherClientsCarryOn() throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    RpcClient healthy = client(server, framings().get(0));
+    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+      raw.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      String reply = new String(raw.readUntilClosed(4096), StandardCharsets.UTF_8);
+      assertTrue(reply.startsWith("PRPC"), reply);
+      assertTrue(reply.contains("status=refused") && reply.contains("magic"), reply);
+    }
+    assertEquals("alive", asyncEcho(healthy, new ClientController(), echo("alive", 1)).getText());
+  }
+
+  @Test
+  void wrongVersionAndUnknownFramingAreRefusedWithAReason() throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+      raw.write(RawConnection.preface(9, RawConnection.clientFields("length", codec())));
+      Map<String, String> reply = raw.readPreface();
+      assertEquals("refused", reply.get("status"));
+      assertTrue(reply.get("reason").contains("version 9"), reply.toString());
+      assertTrue(raw.closedByServer());
+    }
+    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+      raw.write(RawConnection.preface(1, RawConnection.clientFields("smoke-signals", codec())));
+      Map<String, String> reply = raw.readPreface();
+      assertEquals("refused", reply.get("status"));
+      assertTrue(reply.get("reason").contains("smoke-signals"), reply.toString());
+    }
+    IOException e = assertThrows(IOException.class, () -> RpcClient.builder()
+        .address(server.localAddress()).transport(clientTransport()).framing(new RenamedFraming())
+        .connect().close());
+    assertTrue(e.getMessage().contains("refused") && e.getMessage().contains("renamed-length"),
+        e.getMessage());
+  }
+
+  @Test
+  void hugeLengthPrefixEndsOnlyThatConnection() throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    RpcClient healthy = client(server, "length");
+    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+      assertEquals("ok", raw.handshake(framing("length"), codecPlugin()).get("status"));
+      raw.write(new byte[] {0x7F, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 1, 2, 3});
+      Envelope goAway = raw.receive();
+      assertEquals(Envelope.Kind.GOAWAY, goAway.kind());
+      assertEquals(StatusCode.RESOURCE_EXHAUSTED, goAway.status().code());
+      assertTrue(raw.closedByServer());
+    }
+    assertEquals("alive", asyncEcho(healthy, new ClientController(), echo("alive", 1)).getText());
+  }
+
+  @Test
+  void truncatedFrameThenCloseEndsOnlyThatConnection() throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    RpcClient healthy = client(server, "length");
+    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+      raw.handshake(framing("length"), codecPlugin());
+      raw.write(new byte[] {0, 0, 0, 100, 1, 2, 3, 4, 5});
+    }
+    assertTrue(waitUntil(() -> server.connectionCount() == 1),
+        "the truncated connection was not cleaned up");
+    assertEquals("alive", asyncEcho(healthy, new ClientController(), echo("alive", 1)).getText());
+  }
+
+  @Test
+  void invalidByteStuffingEndsOnlyThatConnection() throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    RpcClient healthy = client(server, "delimiter");
+    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+      assertEquals("ok", raw.handshake(framing("delimiter"), codecPlugin()).get("status"));
+      raw.write(new byte[] {0x05, 0x11, 0x00}); // the block claims 4 more bytes; the frame ends
+      Envelope goAway = raw.receive();
+      assertEquals(Envelope.Kind.GOAWAY, goAway.kind());
+      assertEquals(StatusCode.INTERNAL, goAway.status().code());
+      assertTrue(raw.closedByServer());
+    }
+    assertEquals("alive", asyncEcho(healthy, new ClientController(), echo("alive", 1)).getText());
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private Framing framing(String name) {
+    return PluginRegistry.find(Framing.class, name);
+  }
+
+  private Codec codecPlugin() {
+    return PluginRegistry.find(Codec.class, codec());
+  }
+
+  private static Envelope request(long id, String method, EchoRequest r) {
+    return Envelope.request(id, TestService.getDescriptor().getFullName(), method, 0, null, "",
+        ByteBuffer.wrap(r.toByteArray()));
+  }
+
+  /** Polls {@code condition} for up to {@link #WAIT_SECONDS}; true once it holds. */
+  protected static boolean waitUntil(java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(10);
+    }
+    return condition.getAsBoolean();
+  }
+
+  /** The length framing under a name the server does not know. */
+  private static final class RenamedFraming implements Framing {
+    private final Framing length = PluginRegistry.find(Framing.class, "length");
+
+    @Override
+    public String name() {
+      return "renamed-length";
+    }
+
+    @Override
+    public ByteBuffer[] encode(ByteBuffer... parts) {
+      return length.encode(parts);
+    }
+
+    @Override
+    public io.protorpc.spi.FrameDecoder newDecoder(int maxFrameSize) {
+      return length.newDecoder(maxFrameSize);
+    }
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Conformance suites for protorpc plugins: extend a suite in your plugin's tests and it proves your
+ * implementation behaves as the core expects.
+ */
+module io.protorpc.testkit {
+  requires transitive io.protorpc;
+  requires transitive org.junit.jupiter.api;
+  requires transitive org.junit.jupiter.params;
+
+  exports io.protorpc.testkit;
+  exports io.protorpc.testkit.proto;
+
+  opens io.protorpc.testkit to org.junit.platform.commons;
+}
