@@ -112,6 +112,29 @@ public final class Metadata {
     return key;
   }
 
+  /** Equal when both hold the same keys with the same value bytes (order does not matter). */
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof Metadata other) || other.entries.size() != entries.size()) {
+      return false;
+    }
+    for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+      if (!java.util.Arrays.equals(e.getValue(), other.entries.get(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public int hashCode() {
+    int h = 0;
+    for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+      h += e.getKey().hashCode() ^ java.util.Arrays.hashCode(e.getValue());
+    }
+    return h;
+  }
+
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder("{");

@@ -17,7 +17,8 @@ public interface Codec extends Plugin {
   /**
    * Decodes one frame. The returned envelope's payload may share {@code frame}'s content.
    *
-   * @param maxHeaderSize the largest header (everything but the payload) accepted, in bytes
+   * @param maxHeaderSize the largest encoded call header accepted, in bytes (the header itself,
+   *     not counting a length prefix the codec puts before it)
    * @throws LimitExceededException if the header is larger than {@code maxHeaderSize}
    * @throws ProtocolException if the frame is not a valid envelope
    */

@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param method method name (requests only, else empty)
  * @param timeoutMicros time the caller still waits, in microseconds; 0 for no deadline (requests)
  * @param metadata request or response metadata; never null, may be empty
- * @param status outcome of the call (responses) or the reason (go-away); null elsewhere
+ * @param status outcome of the call (responses) or the reason (go-away); null elsewhere. A
+ *     response or go-away built with a null status is given {@link Status#OK}
  * @param compression name of the {@link Compressor} that compressed the payload; empty for none
  * @param payload the serialized (and maybe compressed) message; empty when there is none
  */
@@ -48,6 +49,8 @@ public record Envelope(
     /** The sender will close the connection; {@code status} says why. */
     GOAWAY(6);
 
+    private static final Kind[] BY_NUMBER = {null, REQUEST, RESPONSE, CANCEL, PING, PONG, GOAWAY};
+
     private final int number;
 
     Kind(int number) {
@@ -61,12 +64,7 @@ public record Envelope(
 
     /** The kind with this wire value, or null if there is none. */
     public static Kind forNumber(int number) {
-      for (Kind k : values()) {
-        if (k.number == number) {
-          return k;
-        }
-      }
-      return null;
+      return number > 0 && number < BY_NUMBER.length ? BY_NUMBER[number] : null;
     }
   }
 
@@ -77,6 +75,9 @@ public record Envelope(
     metadata = metadata == null ? Metadata.empty() : metadata;
     compression = compression == null ? "" : compression;
     payload = payload == null ? EMPTY : payload;
+    if (status == null && (kind == Kind.RESPONSE || kind == Kind.GOAWAY)) {
+      status = Status.OK;
+    }
   }
 
   /** A request envelope. */
