@@ -16,7 +16,8 @@ module io.protorpc {
   uses io.protorpc.spi.Codec;
 
   provides io.protorpc.spi.Framing with
-      io.protorpc.builtin.LengthFraming;
+      io.protorpc.builtin.LengthFraming,
+      io.protorpc.builtin.DelimiterFraming;
   provides io.protorpc.spi.Compressor with
       io.protorpc.builtin.IdentityCompressor;
 }

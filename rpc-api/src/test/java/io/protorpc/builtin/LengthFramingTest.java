@@ -1,0 +1,67 @@
+package io.protorpc.builtin;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.protorpc.spi.FrameDecoder;
+import io.protorpc.spi.Framing;
+import io.protorpc.spi.LimitExceededException;
+import io.protorpc.spi.ProtocolException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LengthFramingTest extends AbstractFramingTest {
+
+  @Override
+  Framing framing() {
+    return new LengthFraming();
+  }
+
+  @Test
+  void hasTheNameLength() {
+    assertEquals("length", framing().name());
+  }
+
+  @Test
+  void encodeWritesABigEndianPrefixAndSharesTheParts() {
+    byte[] first = {9, 1, 2};
+    byte[] second = new byte[300];
+    ByteBuffer[] out = framing().encode(ByteBuffer.wrap(first, 1, 2), ByteBuffer.wrap(second));
+
+    assertEquals(3, out.length);
+    assertArrayEquals(hex("00 00 01 2E"), bytes(out[0]));
+    assertArrayEquals(hex("01 02"), bytes(out[1]));
+    // No copy: a later change to a part shows in what encode returned.
+    first[2] = 7;
+    second[299] = 5;
+    assertArrayEquals(hex("01 07"), bytes(out[1]));
+    assertEquals(5, bytes(out[2])[299]);
+  }
+
+  @Test
+  void decodesZeroLengthFrames() throws ProtocolException {
+    assertFrames(List.of(new byte[0], hex("41"), new byte[0]),
+        decode(framing().newDecoder(0 + 1), hex("00 00 00 00  00 00 00 01 41  00 00 00 00")));
+  }
+
+  @Test
+  void refusesAHugeDeclaredLengthFromThePrefixAlone() {
+    int max = 4 * 1024 * 1024;
+    for (String prefix : List.of("7F FF FF FF", "FF FF FF FF", "00 40 00 01")) {
+      FrameDecoder decoder = framing().newDecoder(max);
+      List<ByteBuffer> frames = new ArrayList<>();
+      // Only the four prefix bytes are fed. Allocating 2 GiB or more for the claimed content
+      // would end in OutOfMemoryError under the tests' 1 GiB heap, not in this exception.
+      LimitExceededException e = assertThrows(LimitExceededException.class,
+          () -> decoder.decode(ByteBuffer.wrap(hex(prefix)), frames::add));
+      assertTrue(e.getMessage().contains(String.valueOf(max)), e.getMessage());
+      long claimed = Integer.toUnsignedLong(ByteBuffer.wrap(hex(prefix)).getInt());
+      assertTrue(e.getMessage().contains(String.valueOf(claimed)), e.getMessage());
+      assertEquals(List.of(), frames);
+    }
+  }
+}
