@@ -27,6 +27,7 @@ public final class TestServiceImpl implements TestService.Interface, TestService
   private static final long HANG_LIMIT_MILLIS = 30_000;
 
   private final Semaphore cancellations = new Semaphore(0);
+  private final Semaphore hangsStarted = new Semaphore(0);
 
   /** This implementation as an async {@link Service}. */
   public Service asService() {
@@ -45,6 +46,16 @@ public final class TestServiceImpl implements TestService.Interface, TestService
   public boolean awaitCancellations(int count, long timeout, TimeUnit unit)
       throws InterruptedException {
     return cancellations.tryAcquire(count, timeout, unit);
+  }
+
+  /**
+   * Waits until {@code count} {@code Hang} calls have started running in a handler since the last
+   * call, consuming them. Cancel a hanging call only after this, or the server may never have run
+   * it.
+   */
+  public boolean awaitHangsStarted(int count, long timeout, TimeUnit unit)
+      throws InterruptedException {
+    return hangsStarted.tryAcquire(count, timeout, unit);
   }
 
   // --- async form ---
@@ -67,6 +78,7 @@ public final class TestServiceImpl implements TestService.Interface, TestService
   @Override
   public void hang(RpcController controller, EchoRequest request, RpcCallback<EchoResponse> done) {
     controller.notifyOnCancel(ignored -> cancellations.release());
+    hangsStarted.release();
   }
 
   // --- blocking form ---
@@ -87,6 +99,7 @@ public final class TestServiceImpl implements TestService.Interface, TestService
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HANG_LIMIT_MILLIS);
     Semaphore seen = new Semaphore(0);
     controller.notifyOnCancel(ignored -> seen.release());
+    hangsStarted.release();
     try {
       if (seen.tryAcquire(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
         cancellations.release();

@@ -423,7 +423,7 @@ public abstract class TransportConformanceSuite {
       ran.countDown();
     });
     // Wait until the server really runs the call, so the cancel has something to cancel there.
-    assertTrue(waitUntil(() -> client.callsInFlight() == 1));
+    assertTrue(impl.awaitHangsStarted(1, WAIT_SECONDS, TimeUnit.SECONDS));
     c.startCancel();
     c.startCancel();
     assertTrue(ran.await(WAIT_SECONDS, TimeUnit.SECONDS));
@@ -448,7 +448,7 @@ public abstract class TransportConformanceSuite {
       controllers.add(c);
       TestService.newStub(client).hang(c, echo("hang", 1), r -> done.countDown());
     }
-    assertTrue(waitUntil(() -> client.callsInFlight() == calls));
+    assertTrue(impl.awaitHangsStarted(calls, WAIT_SECONDS, TimeUnit.SECONDS));
     server.close();
     assertTrue(done.await(WAIT_SECONDS, TimeUnit.SECONDS), "pending calls were not failed");
     for (ClientController c : controllers) {
