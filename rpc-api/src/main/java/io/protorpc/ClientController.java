@@ -16,6 +16,8 @@ import java.util.Objects;
  */
 public final class ClientController implements RpcController {
   private Duration timeout;
+  private boolean oneWay;
+  private Boolean waitForReady;
   private Metadata requestMetadata = new Metadata();
   private volatile Metadata responseMetadata = Metadata.empty();
   private volatile Status status = Status.OK;
@@ -41,6 +43,36 @@ public final class ClientController implements RpcController {
   /** The timeout set on this call, or null for the client's default. */
   public Duration timeout() {
     return timeout;
+  }
+
+  /**
+   * Makes the call one-way: the server runs it but sends no response, and the call completes
+   * (with the response type's default instance) as soon as the request is written. Failures on the
+   * server are not reported.
+   */
+  public ClientController setOneWay(boolean oneWay) {
+    this.oneWay = oneWay;
+    return this;
+  }
+
+  /** Whether this call was made one-way. */
+  public boolean isOneWay() {
+    return oneWay;
+  }
+
+  /**
+   * Whether the call, when the client has no connection, waits for one (retrying with the
+   * client's backoff until the call's deadline) instead of failing at once with {@code
+   * UNAVAILABLE}. Null (the default) uses the client's setting.
+   */
+  public ClientController setWaitForReady(Boolean waitForReady) {
+    this.waitForReady = waitForReady;
+    return this;
+  }
+
+  /** This call's wait-for-ready setting, or null for the client's. */
+  public Boolean waitForReady() {
+    return waitForReady;
   }
 
   /** Metadata sent with the request; mutable until the call starts. */
@@ -77,6 +109,8 @@ public final class ClientController implements RpcController {
   @Override
   public void reset() {
     timeout = null;
+    oneWay = false;
+    waitForReady = null;
     requestMetadata = new Metadata();
     responseMetadata = Metadata.empty();
     status = Status.OK;
@@ -105,11 +139,25 @@ public final class ClientController implements RpcController {
 
   /**
    * Marks the call failed with {@code UNKNOWN} and this reason. For channels other than {@link
-   * RpcClient}; an RpcClient sets the status itself.
+   * RpcClient} and for {@link ClientInterceptor}s; an RpcClient sets the status itself.
    */
   @Override
   public void setFailed(String reason) {
     status = Status.of(StatusCode.UNKNOWN, reason);
+  }
+
+  /**
+   * Marks the call failed with this status: how a {@link ClientInterceptor} rejects a call before
+   * it is sent (then it runs the call's callback with null instead of proceeding).
+   *
+   * @throws IllegalArgumentException if {@code status} is OK
+   */
+  public void setFailed(Status status) {
+    Objects.requireNonNull(status, "status");
+    if (status.isOk()) {
+      throw new IllegalArgumentException("setFailed needs a non-OK status");
+    }
+    this.status = status;
   }
 
   /** Server-side only: always throws {@link UnsupportedOperationException}. */
@@ -126,6 +174,11 @@ public final class ClientController implements RpcController {
     if (cancelRequested) {
       cancelAction.run();
     }
+  }
+
+  /** Drops the cancel action of a call that has completed. */
+  void end() {
+    this.canceller = null;
   }
 
   void complete(Status outcome, Metadata metadata) {

@@ -25,6 +25,7 @@ final class ClientSession extends Session {
   private volatile int peerMaxMessageSize = Integer.MAX_VALUE;
   private volatile int peerMaxHeaderSize = Integer.MAX_VALUE;
   private volatile Status goAway;
+  private volatile boolean draining;
 
   ClientSession(Limits limits, Framing framing, Codec codec, Compressor compressor) {
     super(limits);
@@ -74,14 +75,22 @@ final class ClientSession extends Session {
       case RESPONSE -> {
         PendingCall call = calls.remove(e.callId());
         if (call != null) {
+          touchCalls();
           call.complete(e.status(), e);
+          closeIfDrained();
         } // else: a late answer to a call that timed out or was cancelled
       }
       case PING -> sendQuietly(Envelope.control(Envelope.Kind.PONG, 0, null, e.payload()));
       case PONG -> { }
       case GOAWAY -> {
-        goAway = e.status();
-        close();
+        if (e.status().isOk()) {
+          // graceful: the server finishes the calls it has; new calls go to a new connection
+          draining = true;
+          closeIfDrained();
+        } else {
+          goAway = e.status();
+          close();
+        }
       }
       default -> throw new ProtocolException("server sent a " + e.kind() + " frame");
     }
@@ -116,10 +125,39 @@ final class ClientSession extends Session {
     }
   }
 
+  /** False once the connection is closed or the server asked us to go away. */
+  boolean isUsable() {
+    return !draining && !isClosed();
+  }
+
+  private void closeIfDrained() {
+    if (draining && calls.isEmpty()) {
+      close();
+    }
+  }
+
+  @Override
+  int activeCalls() {
+    return calls.size();
+  }
+
+  @Override
+  void onLivenessTimeout(Status status) {
+    goAway = status;
+    close();
+    failAll(status); // at once: closing a socket to a dead peer may take a while to be reported
+  }
+
+  /** A fresh id for a call that is not registered (one-way). */
+  long nextCallId() {
+    return nextCallId.incrementAndGet();
+  }
+
   /** Registers a call; if the connection has closed meanwhile, the call fails at once. */
   PendingCall register(PendingCall.Listener listener) {
     PendingCall call = new PendingCall(nextCallId.incrementAndGet(), listener);
     calls.put(call.id, call);
+    touchCalls();
     if (isClosed()) {
       fail(call.id, Status.of(StatusCode.UNAVAILABLE, "connection closed"), false);
     }
@@ -134,6 +172,7 @@ final class ClientSession extends Session {
       if (notifyServer && !isClosed()) {
         sendQuietly(Envelope.control(Envelope.Kind.CANCEL, callId, null, null));
       }
+      closeIfDrained();
     }
   }
 

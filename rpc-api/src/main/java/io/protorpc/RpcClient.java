@@ -20,7 +20,14 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -64,9 +71,19 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   private final TransportOptions transportOptions;
   private final OwnedExecutor callbackExecutor;
   private final ScheduledThreadPoolExecutor timer;
+  private final List<ClientInterceptor> interceptors;
+  private final Set<String> oneWayMethods;
+  private final boolean waitForReady;
+  private final Backoff backoff;
+  private final KeepAlive keepAlive;
   private final Object connectLock = new Object();
+  /** Open sessions: the current one and any still draining after a graceful go-away. */
+  private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
   private volatile ClientSession session;
   private volatile boolean closed;
+  private volatile long nextAttemptNanos = System.nanoTime(); // guarded by connectLock for writes
+  private int failedAttempts; // guarded by connectLock
+  private String lastConnectError = ""; // guarded by connectLock
 
   private RpcClient(Builder b) {
     this.address = Objects.requireNonNull(b.address, "address is required");
@@ -83,6 +100,11 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     this.callbackExecutor = b.callbackExecutor != null
         ? OwnedExecutor.wrap(b.callbackExecutor)
         : OwnedExecutor.create("protorpc-client-callback", true);
+    this.interceptors = List.copyOf(b.interceptors);
+    this.oneWayMethods = Set.copyOf(b.oneWayMethods);
+    this.waitForReady = b.waitForReady;
+    this.backoff = b.backoff;
+    this.keepAlive = b.keepAlive;
     this.timer = new ScheduledThreadPoolExecutor(1, Threads.daemon("protorpc-client-timer"));
     this.timer.setRemoveOnCancelPolicy(true);
   }
@@ -114,22 +136,33 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
   /** Number of calls waiting for a response right now. */
   public int callsInFlight() {
-    ClientSession s = session;
-    return s == null ? 0 : s.callsInFlight();
+    int n = 0;
+    for (ClientSession s : sessions) {
+      n += s.callsInFlight();
+    }
+    return n;
   }
 
   /**
    * Starts a call; {@code done} runs exactly once on the callback executor, with the response, or
-   * with null after {@code controller} has been marked failed.
+   * with null after {@code controller} has been marked failed. A one-way call completes with the
+   * response type's default instance once the request is written.
    */
   @Override
   public void callMethod(MethodDescriptor method, RpcController controller, Message request,
       Message responsePrototype, RpcCallback<Message> done) {
     Objects.requireNonNull(done, "done");
-    start(method, controller, request, (status, response) -> callbackExecutor.execute(() -> {
-      Message m = finish(status, response, responsePrototype, controller);
+    ClientController cc = controllerFor(controller);
+    RpcCallback<Message> userDone = controller == cc ? done : m -> {
+      copyFailure(cc, controller);
       done.run(m);
-    }));
+    };
+    if (interceptors.isEmpty()) {
+      startCall(method, cc, request, (status, response) -> callbackExecutor.execute(() ->
+          userDone.run(finish(status, response, responsePrototype, cc))));
+    } else {
+      intercepted(method, cc, request, responsePrototype, userDone);
+    }
   }
 
   /**
@@ -141,58 +174,183 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   @Override
   public Message callBlockingMethod(MethodDescriptor method, RpcController controller,
       Message request, Message responsePrototype) throws RpcException {
-    CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-    start(method, controller, request,
-        (status, response) -> outcome.complete(new Outcome(status, response)));
-    Outcome o;
-    try {
-      o = outcome.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      if (controller != null) {
-        controller.startCancel();
-      }
-      o = outcome.getNow(new Outcome(Status.of(StatusCode.CANCELLED, "interrupted"), null));
-    } catch (ExecutionException e) {
-      o = new Outcome(Status.of(StatusCode.INTERNAL, String.valueOf(e.getCause())), null);
+    ClientController cc = controllerFor(controller);
+    Message m;
+    if (interceptors.isEmpty()) {
+      // fast path: the response is parsed on this thread, not on the transport's reader
+      CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+      startCall(method, cc, request,
+          (status, response) -> outcome.complete(new Outcome(status, response)));
+      Outcome o = await(outcome, cc);
+      m = finish(o.status, o.response, responsePrototype, cc);
+    } else {
+      CompletableFuture<Message> result = new CompletableFuture<>();
+      intercepted(method, cc, request, responsePrototype, result::complete);
+      m = await(result, cc);
     }
-    Message m = finish(o.status, o.response, responsePrototype, controller);
+    copyFailure(cc, controller);
     if (m == null) {
-      throw new RpcException(lastStatus(controller, o.status));
+      throw new RpcException(cc.status());
     }
     return m;
   }
 
   private record Outcome(Status status, Envelope response) {}
 
-  private static Status lastStatus(RpcController controller, Status fallback) {
-    return controller instanceof ClientController cc && cc.failed() ? cc.status() : fallback;
+  /** Waits for a call's completion; an interrupt cancels the call, which then completes at once. */
+  private static <T> T await(CompletableFuture<T> future, ClientController cc) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return future.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+          cc.startCancel();
+        } catch (ExecutionException e) {
+          throw new IllegalStateException("call completion failed", e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
-  private void start(MethodDescriptor method, RpcController controller, Message request,
+  private static ClientController controllerFor(RpcController controller) {
+    // a foreign controller gets the outcome through setFailed only
+    return controller instanceof ClientController c ? c : new ClientController();
+  }
+
+  private static void copyFailure(ClientController cc, RpcController controller) {
+    if (controller != null && controller != cc && cc.failed()) {
+      controller.setFailed(cc.errorText());
+    }
+  }
+
+  /** Runs the interceptor chain; its last link makes the call and completes on the executor. */
+  private void intercepted(MethodDescriptor method, ClientController cc, Message request,
+      Message responsePrototype, RpcCallback<Message> done) {
+    AtomicBoolean ran = new AtomicBoolean();
+    RpcCallback<Message> once = m -> {
+      if (ran.compareAndSet(false, true)) {
+        done.run(m);
+      }
+    };
+    ClientInterceptor.Next network = (m, c, r, d) -> startCall(m, c, r, (status, response) ->
+        callbackExecutor.execute(() -> d.run(finish(status, response, responsePrototype, c))));
+    try {
+      link(0, network).start(method, cc, request, once);
+    } catch (RuntimeException e) {
+      cc.setFailed(Status.of(StatusCode.INTERNAL, "client interceptor failed: " + e));
+      once.run(null);
+    }
+  }
+
+  private ClientInterceptor.Next link(int index, ClientInterceptor.Next network) {
+    if (index == interceptors.size()) {
+      return network;
+    }
+    ClientInterceptor interceptor = interceptors.get(index);
+    ClientInterceptor.Next rest = link(index + 1, network);
+    return (m, c, r, d) -> interceptor.interceptCall(m, c, r, rest, d);
+  }
+
+  /** One call from start to completion, across connection attempts while it waits for ready. */
+  private final class Call {
+    final MethodDescriptor method;
+    final ClientController controller;
+    final Message request;
+    final PendingCall.Listener listener;
+    final Duration timeout;
+    final long deadlineNanos; // Long.MAX_VALUE: none
+    final boolean oneWay;
+    final boolean waitForReady;
+    private final AtomicBoolean completed = new AtomicBoolean();
+
+    Call(MethodDescriptor method, ClientController controller, Message request,
+        PendingCall.Listener listener) {
+      this.method = method;
+      this.controller = controller;
+      this.request = request;
+      this.listener = listener;
+      this.timeout = controller.timeout() != null ? controller.timeout() : defaultTimeout;
+      this.deadlineNanos = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+      this.oneWay = controller.isOneWay() || oneWayMethods.contains(method.getFullName());
+      this.waitForReady = controller.waitForReady() != null
+          ? controller.waitForReady() : RpcClient.this.waitForReady;
+    }
+
+    void complete(Status status, Envelope response) {
+      if (completed.compareAndSet(false, true)) {
+        controller.end();
+        listener.onComplete(status, response);
+      }
+    }
+
+    boolean isCompleted() {
+      return completed.get();
+    }
+
+    Status deadlineExceeded(String when) {
+      return Status.of(StatusCode.DEADLINE_EXCEEDED,
+          "deadline of " + timeout.toMillis() + " ms exceeded" + when);
+    }
+  }
+
+  private void startCall(MethodDescriptor method, ClientController cc, Message request,
       PendingCall.Listener listener) {
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(request, "request");
-    ClientController cc = controller instanceof ClientController c ? c : null;
+    Call call = new Call(method, cc, request, listener);
+    cc.begin(() -> call.complete(Status.of(StatusCode.CANCELLED, "cancelled by the client"), null));
+    attempt(call);
+  }
+
+  /** Sends the call on the live connection, or waits for one, or fails it. */
+  private void attempt(Call call) {
+    if (call.isCompleted()) {
+      return; // cancelled while waiting for a connection
+    }
+    long now = System.nanoTime();
+    if (now - call.deadlineNanos >= 0) {
+      call.complete(call.deadlineExceeded(" before a connection was ready"), null);
+      return;
+    }
     ClientSession s;
     try {
       s = session();
     } catch (IOException e) {
-      listener.onComplete(Status.of(StatusCode.UNAVAILABLE, e.getMessage()), null);
+      if (call.waitForReady && !closed) {
+        long retryAt = Math.max(nextAttemptNanos, now + MIN_RETRY_NANOS);
+        long delay = Math.min(retryAt, call.deadlineNanos) - now;
+        try {
+          timer.schedule(() -> attempt(call), delay, TimeUnit.NANOSECONDS);
+          return;
+        } catch (RejectedExecutionException closing) {
+          // the client closed meanwhile: fail below
+        }
+      }
+      call.complete(Status.of(StatusCode.UNAVAILABLE, e.getMessage()), null);
       return;
     }
-    String service = method.getService().getFullName();
-    Metadata metadata = cc == null ? Metadata.empty() : cc.requestMetadata().copy();
+    send(s, call, now);
+  }
+
+  private void send(ClientSession s, Call call, long now) {
+    String service = call.method.getService().getFullName();
+    Metadata metadata = call.controller.requestMetadata().copy();
     int maxRequest = Math.min(limits.maxMessageSize(), s.maxRequestSize());
-    int size = request.getSerializedSize();
+    int size = call.request.getSerializedSize();
     if (size > maxRequest) {
-      listener.onComplete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request of " + size
+      call.complete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request of " + size
           + " bytes exceeds the max message size of " + maxRequest + " bytes"), null);
       return;
     }
-    int headerBytes = metadata.byteSize() + service.length() + method.getName().length();
+    int headerBytes = metadata.byteSize() + service.length() + call.method.getName().length();
     if (headerBytes > s.peerMaxHeaderSize() - HEADER_MARGIN) {
-      listener.onComplete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request metadata of "
+      call.complete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request metadata of "
           + headerBytes + " bytes exceeds the server's header limit of " + s.peerMaxHeaderSize()
           + " bytes"), null);
       return;
@@ -200,41 +358,57 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     Session.Compressed payload;
     try {
       payload = Session.compress(s.compressor(), compressionThreshold,
-          ByteBuffer.wrap(request.toByteArray()));
+          ByteBuffer.wrap(call.request.toByteArray()));
     } catch (IOException | RuntimeException e) {
-      listener.onComplete(Status.of(StatusCode.INTERNAL, "compression failed: " + e), null);
+      call.complete(Status.of(StatusCode.INTERNAL, "compression failed: " + e), null);
       return;
     }
-    Duration timeout = cc != null && cc.timeout() != null ? cc.timeout() : defaultTimeout;
-    PendingCall call = s.register(listener);
-    if (timeout != null) {
-      call.setTimer(timer.schedule(() -> s.fail(call.id, Status.of(StatusCode.DEADLINE_EXCEEDED,
-          "deadline of " + timeout.toMillis() + " ms exceeded"), true),
-          timeout.toNanos(), TimeUnit.NANOSECONDS));
+    long timeoutMicros = call.deadlineNanos == Long.MAX_VALUE
+        ? 0 : Math.max(1, (call.deadlineNanos - now) / 1000);
+    if (call.oneWay) {
+      try {
+        s.send(Envelope.request(s.nextCallId(), service, call.method.getName(), timeoutMicros,
+            metadata, payload.compression(), payload.payload(), Envelope.FLAG_ONE_WAY));
+        call.complete(Status.OK, null);
+      } catch (IOException | RuntimeException e) {
+        call.complete(Status.of(StatusCode.UNAVAILABLE, "sending the request failed: " + e),
+            null);
+      }
+      return;
     }
-    if (cc != null) {
-      cc.begin(() -> s.fail(call.id, Status.of(StatusCode.CANCELLED, "cancelled by the client"),
-          true));
+    PendingCall pending = s.register(call::complete);
+    if (call.deadlineNanos != Long.MAX_VALUE) {
+      try {
+        pending.setTimer(timer.schedule(() -> s.fail(pending.id, call.deadlineExceeded(""), true),
+            call.deadlineNanos - now, TimeUnit.NANOSECONDS));
+      } catch (RejectedExecutionException closing) {
+        s.fail(pending.id, Status.of(StatusCode.UNAVAILABLE, "client closed"), false);
+        return;
+      }
     }
-    long timeoutMicros = timeout == null ? 0 : Math.max(1, timeout.toNanos() / 1000);
+    call.controller.begin(() -> s.fail(pending.id,
+        Status.of(StatusCode.CANCELLED, "cancelled by the client"), true));
     try {
-      s.send(Envelope.request(call.id, service, method.getName(), timeoutMicros, metadata,
+      s.send(Envelope.request(pending.id, service, call.method.getName(), timeoutMicros, metadata,
           payload.compression(), payload.payload()));
     } catch (IOException | RuntimeException e) {
-      s.fail(call.id, Status.of(StatusCode.UNAVAILABLE, "sending the request failed: " + e),
+      s.fail(pending.id, Status.of(StatusCode.UNAVAILABLE, "sending the request failed: " + e),
           false);
     }
   }
 
   /** Room left in the header for the codec's own fields besides metadata and names. */
   static final int HEADER_MARGIN = 512;
+  private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   /** Turns an outcome into the response message (or null), recording it in the controller. */
   private Message finish(Status status, Envelope response, Message prototype,
-      RpcController controller) {
+      ClientController controller) {
     Message message = null;
     Metadata responseMetadata = response == null ? Metadata.empty() : response.metadata();
-    if (status.isOk()) {
+    if (status.isOk() && response == null) {
+      message = prototype.getDefaultInstanceForType(); // a one-way call, sent
+    } else if (status.isOk()) {
       try {
         ByteBuffer bytes = Session.decompress(limits, compressors, response.compression(),
             response.payload());
@@ -248,18 +422,19 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
         status = Status.of(StatusCode.INTERNAL, "cannot decode response: " + e);
       }
     }
-    if (controller instanceof ClientController cc) {
-      cc.complete(status, responseMetadata);
-    } else if (controller != null && !status.isOk()) {
-      controller.setFailed(status.toString());
-    }
+    controller.complete(status, responseMetadata);
     return message;
   }
 
-  /** The live session, connecting (again) if there is none. */
+  /**
+   * The live session, connecting (again) if there is none and the backoff allows.
+   *
+   * @throws IOException if not connected: the connection attempt failed, or the backoff after
+   *     the last failure has not run out yet
+   */
   private ClientSession session() throws IOException {
     ClientSession s = session;
-    if (s != null && !s.isClosed()) {
+    if (s != null && s.isUsable()) {
       return s;
     }
     synchronized (connectLock) {
@@ -267,10 +442,27 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
         throw new IOException("client is closed");
       }
       s = session;
-      if (s == null || s.isClosed()) {
-        s = open();
-        session = s;
+      if (s != null && s.isUsable()) {
+        return s;
       }
+      long now = System.nanoTime();
+      if (now - nextAttemptNanos < 0) {
+        throw new IOException("not connected to " + address + " (" + lastConnectError
+            + "); next attempt in " + (nextAttemptNanos - now) / 1_000_000 + " ms");
+      }
+      try {
+        s = open();
+      } catch (IOException e) {
+        failedAttempts++;
+        lastConnectError = e.getMessage();
+        nextAttemptNanos = System.nanoTime() + backoff.delayNanos(failedAttempts);
+        throw e;
+      }
+      failedAttempts = 0;
+      nextAttemptNanos = now;
+      sessions.removeIf(Session::isClosed);
+      sessions.add(s);
+      session = s;
       return s;
     }
   }
@@ -282,6 +474,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     try {
       s.sendPreface();
       s.handshake.get(transportOptions.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      s.startKeepAlive(keepAlive, timer, callbackExecutor);
       return s;
     } catch (ExecutionException e) {
       c.close();
@@ -307,15 +500,13 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
    */
   @Override
   public void close() {
-    ClientSession s;
     synchronized (connectLock) {
       if (closed) {
         return;
       }
       closed = true;
-      s = session;
     }
-    if (s != null) {
+    for (ClientSession s : sessions) {
       s.close();
       s.failAll(Status.of(StatusCode.UNAVAILABLE, "client closed"));
     }
@@ -335,6 +526,11 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     private Limits limits = Limits.defaults();
     private TransportOptions transportOptions = TransportOptions.defaults();
     private Executor callbackExecutor;
+    private final List<ClientInterceptor> interceptors = new ArrayList<>();
+    private final Set<String> oneWayMethods = new HashSet<>();
+    private boolean waitForReady;
+    private Backoff backoff = Backoff.DEFAULT;
+    private KeepAlive keepAlive = KeepAlive.DISABLED;
 
     /** Payloads below this many bytes are sent uncompressed. */
     public static final int DEFAULT_COMPRESSION_THRESHOLD = 1024;
@@ -434,6 +630,56 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
      */
     public Builder callbackExecutor(Executor executor) {
       this.callbackExecutor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /** Adds an interceptor to the end of the chain (see {@link ClientInterceptor}). */
+    public Builder intercept(ClientInterceptor interceptor) {
+      interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /** Makes every call of these methods one-way (see {@link ClientController#setOneWay}). */
+    public Builder oneWay(MethodDescriptor... methods) {
+      for (MethodDescriptor m : methods) {
+        oneWayMethods.add(m.getFullName());
+      }
+      return this;
+    }
+
+    /**
+     * Whether calls made while there is no connection wait for one until their deadline (true)
+     * or fail at once with {@code UNAVAILABLE} (false, the default). Per call: {@link
+     * ClientController#setWaitForReady}.
+     */
+    public Builder waitForReady(boolean wait) {
+      this.waitForReady = wait;
+      return this;
+    }
+
+    /**
+     * Reconnection backoff: after a failed attempt the next waits {@code initial}, then 1.6 times
+     * longer each time up to {@code max}, each delay jittered by ±20% so that many clients do not
+     * reconnect in step. Default 100 ms to 10 s.
+     */
+    public Builder reconnectBackoff(Duration initial, Duration max) {
+      this.backoff = new Backoff(initial.toNanos(), max.toNanos());
+      return this;
+    }
+
+    /**
+     * Pings the server after {@code time} without reading anything from it, and considers the
+     * connection dead if nothing arrives {@code timeout} after that: its calls fail with {@code
+     * UNAVAILABLE} and the next call reconnects. Off by default.
+     */
+    public Builder keepAlive(Duration time, Duration timeout) {
+      this.keepAlive = keepAlive.withTime(time).withTimeout(timeout);
+      return this;
+    }
+
+    /** Closes the connection after this long without calls; the next call reconnects. Off by default. */
+    public Builder idleTimeout(Duration idle) {
+      this.keepAlive = keepAlive.withIdleTimeout(idle);
       return this;
     }
 

@@ -15,6 +15,7 @@ import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -24,7 +25,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Serves protobuf {@link Service}s and {@link BlockingService}s over one transport:
@@ -44,8 +47,9 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * <p>By default the server accepts every installed framing and codec, so clients choose; restrict
  * with {@link Builder#framings} and {@link Builder#codecs}. It offers every available compressor.
  *
- * <p>Thread-safe. {@link #close()} stops accepting, closes every connection (calls in progress
- * are cancelled) and releases the server's threads.
+ * <p>Thread-safe. {@link #shutdown()} stops gracefully (in-flight calls finish); {@link #close()}
+ * and {@link #shutdownNow()} stop at once (calls in progress are cancelled). Either way the
+ * server's threads are released.
  */
 public final class RpcServer implements AutoCloseable {
   final Map<String, ServiceEntry> services;
@@ -57,8 +61,12 @@ public final class RpcServer implements AutoCloseable {
   final OwnedExecutor executor;
   final ScheduledThreadPoolExecutor timer;
   private final Transport transport;
+  private final List<ServerInterceptor> interceptors;
+  private final KeepAlive keepAlive;
   private final Set<ServerSession> sessions = ConcurrentHashMap.newKeySet();
   private final Listener listener;
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private volatile boolean shutdown;
   private volatile boolean closed;
 
   /** A registered service: exactly one of {@code async} and {@code blocking} is set. */
@@ -79,6 +87,8 @@ public final class RpcServer implements AutoCloseable {
           + "to the module path or class path");
     }
     this.limits = b.limits;
+    this.interceptors = List.copyOf(b.interceptors);
+    this.keepAlive = b.keepAlive;
     this.compressionThreshold = b.compressionThreshold;
     this.executor = b.executor != null
         ? OwnedExecutor.wrap(b.executor) : OwnedExecutor.create("protorpc-handler", false);
@@ -90,6 +100,8 @@ public final class RpcServer implements AutoCloseable {
         sessions.add(s);
         if (closed) {
           s.close();
+        } else {
+          s.startKeepAlive(keepAlive, timer, executor);
         }
         return s;
       });
@@ -141,24 +153,87 @@ public final class RpcServer implements AutoCloseable {
 
   void sessionClosed(ServerSession s) {
     sessions.remove(s);
+    if (shutdown && sessions.isEmpty()) {
+      shutdownNow();
+    }
+  }
+
+  /** The chain of interceptors ending in the service method, for one call. */
+  ServerInterceptor.Next chain(ServiceEntry entry, MethodDescriptor method) {
+    ServerInterceptor.Next next = (c, r, d) -> ServerSession.invoke(entry, method, c, r, d);
+    for (int i = interceptors.size() - 1; i >= 0; i--) {
+      ServerInterceptor interceptor = interceptors.get(i);
+      ServerInterceptor.Next rest = next;
+      next = (c, r, d) -> interceptor.interceptCall(c, r, rest, d);
+    }
+    return next;
   }
 
   /**
-   * Stops accepting, closes every connection (handlers still running see {@link
-   * ServerController#isCanceled()}), and releases the server's own threads. Idempotent.
+   * Begins a graceful shutdown and returns at once: new connections are refused, every client is
+   * told to go away (it sends new calls elsewhere or reconnects), calls in flight run to
+   * completion, and each connection closes when its last call is answered. The server terminates
+   * when all are closed; {@link #awaitTermination} waits for that, {@link #shutdownNow} cuts it
+   * short. Idempotent.
    */
-  @Override
-  public void close() {
-    if (closed) {
+  public void shutdown() {
+    if (shutdown) {
       return;
     }
-    closed = true;
+    shutdown = true;
+    for (ServerSession s : new ArrayList<>(sessions)) {
+      s.beginDrain();
+    }
+    if (sessions.isEmpty()) {
+      shutdownNow();
+    }
+  }
+
+  /** Whether {@link #shutdown} or {@link #close} has been called. */
+  public boolean isShutdown() {
+    return shutdown || closed;
+  }
+
+  /**
+   * Waits until the server has terminated (every connection closed and its threads released).
+   *
+   * @return true if it terminated within {@code timeout}
+   */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Whether the server has terminated. */
+  public boolean isTerminated() {
+    return terminated.getCount() == 0;
+  }
+
+  /**
+   * Stops at once: closes the listener and every connection. Calls still running are cancelled
+   * (their handlers see {@link ServerController#isCanceled()}); their clients see the connection
+   * close and fail them with {@code UNAVAILABLE}. Idempotent.
+   */
+  public void shutdownNow() {
+    synchronized (terminated) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      shutdown = true;
+    }
     listener.close();
     for (ServerSession s : new ArrayList<>(sessions)) {
       s.close();
     }
     timer.shutdownNow();
     executor.close();
+    terminated.countDown();
+  }
+
+  /** The same as {@link #shutdownNow()}; for a graceful stop call {@link #shutdown()} first. */
+  @Override
+  public void close() {
+    shutdownNow();
   }
 
   /** Configures and starts an {@link RpcServer}. Not thread-safe. */
@@ -172,8 +247,32 @@ public final class RpcServer implements AutoCloseable {
     private int compressionThreshold = RpcClient.Builder.DEFAULT_COMPRESSION_THRESHOLD;
     private TransportOptions transportOptions = TransportOptions.defaults();
     private Executor executor;
+    private final List<ServerInterceptor> interceptors = new ArrayList<>();
+    private KeepAlive keepAlive = KeepAlive.DISABLED;
 
     private Builder() {}
+
+    /** Adds an interceptor to the end of the chain (see {@link ServerInterceptor}). */
+    public Builder intercept(ServerInterceptor interceptor) {
+      interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+      return this;
+    }
+
+    /**
+     * Pings a client after {@code time} without reading anything from it, and closes the
+     * connection if nothing arrives {@code timeout} after that (its calls are cancelled). Off by
+     * default.
+     */
+    public Builder keepAlive(Duration time, Duration timeout) {
+      this.keepAlive = keepAlive.withTime(time).withTimeout(timeout);
+      return this;
+    }
+
+    /** Closes a connection (with a go-away) after this long without calls. Off by default. */
+    public Builder idleTimeout(Duration idle) {
+      this.keepAlive = keepAlive.withIdleTimeout(idle);
+      return this;
+    }
 
     /** Where to listen; default: the loopback address, port 0 (any free port). */
     public Builder address(InetSocketAddress address) {

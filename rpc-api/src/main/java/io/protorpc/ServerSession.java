@@ -3,6 +3,7 @@ package io.protorpc;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.RpcCallback;
 import com.google.protobuf.ServiceException;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Connection;
@@ -30,6 +31,7 @@ final class ServerSession extends Session {
   private final ConcurrentHashMap<Long, ServerCall> active = new ConcurrentHashMap<>();
   private volatile int peerMaxMessageSize = Integer.MAX_VALUE;
   private volatile int peerMaxHeaderSize = Integer.MAX_VALUE;
+  private volatile boolean draining;
 
   ServerSession(RpcServer server, Connection connection) {
     super(server.limits);
@@ -42,13 +44,15 @@ final class ServerSession extends Session {
     final long id;
     final ServerController controller;
     final String compression;
+    final boolean oneWay;
     final AtomicBoolean answered = new AtomicBoolean();
     volatile Future<?> deadlineTimer;
 
-    ServerCall(long id, ServerController controller, String compression) {
+    ServerCall(long id, ServerController controller, String compression, boolean oneWay) {
       this.id = id;
       this.controller = controller;
       this.compression = compression;
+      this.oneWay = oneWay;
     }
   }
 
@@ -65,6 +69,9 @@ final class ServerSession extends Session {
     } else if (c == null) {
       refusal = "codec '" + codecName + "' is not accepted here (accepted: "
           + String.join(", ", server.codecs.keySet()) + ")";
+    }
+    if (refusal == null && server.isShutdown()) {
+      refusal = "server is shutting down";
     }
     if (refusal != null) {
       refuse(refusal);
@@ -121,19 +128,25 @@ final class ServerSession extends Session {
     if (active.containsKey(id)) {
       throw new ProtocolException("call id " + id + " is already in flight on this connection");
     }
+    touchCalls();
+    if (draining) {
+      // sent before the client saw our go-away
+      answerEarly(e, Status.of(StatusCode.UNAVAILABLE, "server is shutting down"));
+      return;
+    }
     RpcServer.ServiceEntry entry = server.services.get(e.service());
     if (entry == null) {
-      answerEarly(id, Status.of(StatusCode.NOT_FOUND, "unknown service '" + e.service() + "'"));
+      answerEarly(e, Status.of(StatusCode.NOT_FOUND, "unknown service '" + e.service() + "'"));
       return;
     }
     MethodDescriptor method = entry.descriptor().findMethodByName(e.method());
     if (method == null) {
-      answerEarly(id, Status.of(StatusCode.NOT_FOUND,
+      answerEarly(e, Status.of(StatusCode.NOT_FOUND,
           "service '" + e.service() + "' has no method '" + e.method() + "'"));
       return;
     }
     if (active.size() >= limits.maxCallsInFlight()) {
-      answerEarly(id, Status.of(StatusCode.RESOURCE_EXHAUSTED, "too many calls in flight on "
+      answerEarly(e, Status.of(StatusCode.RESOURCE_EXHAUSTED, "too many calls in flight on "
           + "this connection (limit " + limits.maxCallsInFlight() + ")"));
       return;
     }
@@ -141,7 +154,7 @@ final class ServerSession extends Session {
     long deadline = e.timeoutMicros() > 0
         ? now + Math.min(e.timeoutMicros(), Long.MAX_VALUE / 4000) * 1000 : Long.MAX_VALUE;
     ServerCall call = new ServerCall(id, new ServerController(e.service(), e.method(),
-        connection.remoteAddress(), e.metadata(), deadline), e.compression());
+        connection.remoteAddress(), e.metadata(), deadline), e.compression(), e.isOneWay());
     active.put(id, call);
     if (deadline != Long.MAX_VALUE) {
       // The client fails the call itself at the deadline; here we only stop caring about it.
@@ -156,9 +169,11 @@ final class ServerSession extends Session {
     }
   }
 
-  /** Answers a call that never got to run. */
-  private void answerEarly(long id, Status status) {
-    sendQuietly(Envelope.response(id, status, null, null, null));
+  /** Answers a call that never got to run (one-way calls get no answer). */
+  private void answerEarly(Envelope request, Status status) {
+    if (!request.isOneWay()) {
+      sendQuietly(Envelope.response(request.callId(), status, null, null, null));
+    }
   }
 
   private void run(RpcServer.ServiceEntry entry, MethodDescriptor method, ServerCall call,
@@ -183,16 +198,9 @@ final class ServerSession extends Session {
       return;
     }
     try {
-      if (entry.blocking() != null) {
-        Message response = entry.blocking().callBlockingMethod(method, call.controller, request);
-        answer(call, response, null);
-      } else {
-        entry.async().callMethod(method, call.controller, request,
-            response -> answer(call, response, null));
-      }
-    } catch (RpcException ex) {
-      answer(call, null, ex.status());
-    } catch (ServiceException | RuntimeException ex) {
+      server.chain(entry, method).handle(call.controller, request,
+          response -> answer(call, response, null));
+    } catch (RuntimeException ex) {
       answer(call, null, Status.of(StatusCode.UNKNOWN, handlerFailure(ex)));
     } catch (Error err) {
       answer(call, null, Status.of(StatusCode.INTERNAL, handlerFailure(err)));
@@ -200,7 +208,27 @@ final class ServerSession extends Session {
     }
   }
 
-  private static String handlerFailure(Throwable t) {
+  /** Runs the service method itself: the last link of the interceptor chain. */
+  static void invoke(RpcServer.ServiceEntry entry, MethodDescriptor method,
+      ServerController controller, Message request, RpcCallback<Message> done) {
+    if (entry.async() != null) {
+      entry.async().callMethod(method, controller, request, done);
+      return;
+    }
+    Message response;
+    try {
+      response = entry.blocking().callBlockingMethod(method, controller, request);
+    } catch (RpcException ex) {
+      controller.setFailed(ex.status());
+      response = null;
+    } catch (ServiceException ex) {
+      controller.setFailed(Status.of(StatusCode.UNKNOWN, handlerFailure(ex)));
+      response = null;
+    }
+    done.run(response);
+  }
+
+  static String handlerFailure(Throwable t) {
     String m = t.getMessage();
     return m == null || m.isEmpty() ? t.getClass().getName() : m;
   }
@@ -215,13 +243,23 @@ final class ServerSession extends Session {
       return;
     }
     active.remove(call.id, call);
+    touchCalls();
     Future<?> t = call.deadlineTimer;
     if (t != null) {
       t.cancel(false);
     }
-    if (call.controller.isCanceled() || isClosed()) {
-      return; // nobody is waiting for it
+    try {
+      if (!call.oneWay && !call.controller.isCanceled() && !isClosed()) {
+        sendAnswer(call, response, error);
+      } // else: nobody is waiting for it
+    } finally {
+      if (draining && active.isEmpty()) {
+        close();
+      }
     }
+  }
+
+  private void sendAnswer(ServerCall call, Message response, Status error) {
     Status status = error != null ? error
         : call.controller.failed() ? call.controller.status()
         : response == null ? Status.of(StatusCode.INTERNAL, "handler completed without a response")
@@ -278,6 +316,40 @@ final class ServerSession extends Session {
       sendQuietly(Envelope.control(Envelope.Kind.GOAWAY, 0, statusOf(error), null));
     } else {
       refuse(error.getMessage());
+    }
+  }
+
+  @Override
+  int activeCalls() {
+    return active.size();
+  }
+
+  @Override
+  void onLivenessTimeout(Status status) {
+    // not on the timer thread: a write to a peer that stopped reading may block
+    server.executor.execute(() -> {
+      if (activeCalls() == 0) {
+        sendQuietly(Envelope.control(Envelope.Kind.GOAWAY, 0, Status.OK, null));
+      }
+      close();
+    });
+  }
+
+  /**
+   * Graceful shutdown of this connection: tells the client to send no new calls, lets the calls
+   * in flight finish, then closes.
+   */
+  void beginDrain() {
+    if (draining) {
+      return;
+    }
+    draining = true;
+    if (framesStarted()) {
+      sendQuietly(Envelope.control(Envelope.Kind.GOAWAY, 0,
+          Status.of(StatusCode.OK, "server is shutting down"), null));
+    }
+    if (active.isEmpty()) {
+      close();
     }
   }
 

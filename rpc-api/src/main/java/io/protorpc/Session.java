@@ -12,6 +12,11 @@ import io.protorpc.spi.ProtocolException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One connection as the core sees it, for either role: the preface, then frames decoded by the
@@ -26,9 +31,72 @@ abstract class Session implements ConnectionHandler {
   volatile Framing framing;
   volatile Codec codec;
   private volatile boolean closed;
+  private volatile long lastReadNanos = System.nanoTime();
+  private volatile long lastCallActivityNanos = System.nanoTime();
+  private volatile long pingSentNanos; // 0: no ping outstanding since the last read
+  private volatile Future<?> keepAliveTask;
 
   Session(Limits limits) {
     this.limits = limits;
+  }
+
+  /** Number of calls in flight on this connection. */
+  abstract int activeCalls();
+
+  /** The peer stopped answering (keepalive) or the connection sat idle; close it saying why. */
+  abstract void onLivenessTimeout(Status status);
+
+  /** A call started or finished: the connection is not idle. */
+  final void touchCalls() {
+    lastCallActivityNanos = System.nanoTime();
+  }
+
+  /** Starts the keepalive/idle checks of this session on {@code timer}. */
+  final void startKeepAlive(KeepAlive keepAlive, ScheduledExecutorService timer,
+      Executor pingExecutor) {
+    if (!keepAlive.enabled()) {
+      return;
+    }
+    long period = keepAlive.checkPeriodNanos();
+    try {
+      keepAliveTask = timer.scheduleWithFixedDelay(() -> checkLiveness(keepAlive, pingExecutor),
+          period, period, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      close(); // the owner is shutting down
+    }
+  }
+
+  private void checkLiveness(KeepAlive k, Executor pingExecutor) {
+    if (isClosed()) {
+      stopKeepAlive();
+      return;
+    }
+    long now = System.nanoTime();
+    long silent = now - lastReadNanos;
+    if (k.timeNanos() > 0 && pingSentNanos != 0 && now - pingSentNanos >= k.timeoutNanos()) {
+      onLivenessTimeout(Status.of(StatusCode.UNAVAILABLE, "keepalive: no data from "
+          + connection.remoteAddress() + " for " + silent / 1_000_000 + " ms"));
+      return;
+    }
+    if (k.timeNanos() > 0 && pingSentNanos == 0 && silent >= k.timeNanos()) {
+      pingSentNanos = now;
+      // on another thread: a write may block on a peer that stopped reading, and this timer
+      // thread serves every connection
+      pingExecutor.execute(() -> sendQuietly(Envelope.control(Envelope.Kind.PING, 0, null,
+          ByteBuffer.allocate(8).putLong(0, now))));
+    }
+    if (k.idleTimeoutNanos() > 0 && activeCalls() == 0
+        && now - lastCallActivityNanos >= k.idleTimeoutNanos()) {
+      onLivenessTimeout(Status.of(StatusCode.UNAVAILABLE, "connection idle for "
+          + (now - lastCallActivityNanos) / 1_000_000 + " ms"));
+    }
+  }
+
+  final void stopKeepAlive() {
+    Future<?> t = keepAliveTask;
+    if (t != null) {
+      t.cancel(false);
+    }
   }
 
   /** The preface arrived; the role validates it and calls {@link #startFrames} if it accepts. */
@@ -55,6 +123,8 @@ abstract class Session implements ConnectionHandler {
 
   @Override
   public final void onRead(ByteBuffer data) {
+    lastReadNanos = System.nanoTime();
+    pingSentNanos = 0;
     if (closed) {
       data.position(data.limit());
       return;
@@ -100,6 +170,7 @@ abstract class Session implements ConnectionHandler {
   @Override
   public final void onClosed(Throwable cause) {
     closed = true;
+    stopKeepAlive();
     onConnectionClosed(cause);
   }
 

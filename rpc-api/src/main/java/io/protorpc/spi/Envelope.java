@@ -20,6 +20,7 @@ import java.util.Objects;
  *     response or go-away built with a null status is given {@link Status#OK}
  * @param compression name of the {@link Compressor} that compressed the payload; empty for none
  * @param payload the serialized (and maybe compressed) message; empty when there is none
+ * @param flags bit flags, see {@link #FLAG_ONE_WAY}; unknown bits are ignored
  */
 public record Envelope(
     Kind kind,
@@ -30,7 +31,11 @@ public record Envelope(
     Metadata metadata,
     Status status,
     String compression,
-    ByteBuffer payload) {
+    ByteBuffer payload,
+    int flags) {
+
+  /** On a {@link Kind#REQUEST}: a one-way call; the server runs it and sends no response. */
+  public static final int FLAG_ONE_WAY = 1;
 
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
@@ -80,12 +85,30 @@ public record Envelope(
     }
   }
 
+  /** An envelope without flags. */
+  public Envelope(Kind kind, long callId, String service, String method, long timeoutMicros,
+      Metadata metadata, Status status, String compression, ByteBuffer payload) {
+    this(kind, callId, service, method, timeoutMicros, metadata, status, compression, payload, 0);
+  }
+
   /** A request envelope. */
   public static Envelope request(
       long callId, String service, String method, long timeoutMicros, Metadata metadata,
       String compression, ByteBuffer payload) {
+    return request(callId, service, method, timeoutMicros, metadata, compression, payload, 0);
+  }
+
+  /** A request envelope with flags (e.g. {@link #FLAG_ONE_WAY}). */
+  public static Envelope request(
+      long callId, String service, String method, long timeoutMicros, Metadata metadata,
+      String compression, ByteBuffer payload, int flags) {
     return new Envelope(Kind.REQUEST, callId, service, method, timeoutMicros, metadata, null,
-        compression, payload);
+        compression, payload, flags);
+  }
+
+  /** Whether {@link #FLAG_ONE_WAY} is set. */
+  public boolean isOneWay() {
+    return (flags & FLAG_ONE_WAY) != 0;
   }
 
   /** A response envelope; {@code payload} is empty unless {@code status} is OK. */

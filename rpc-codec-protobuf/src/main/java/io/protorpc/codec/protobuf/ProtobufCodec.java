@@ -158,7 +158,8 @@ public final class ProtobufCodec implements Codec {
         .setService(envelope.service())
         .setMethod(envelope.method())
         .setTimeoutMicros(envelope.timeoutMicros())
-        .setCompression(envelope.compression());
+        .setCompression(envelope.compression())
+        .setFlags(envelope.flags());
     Metadata metadata = envelope.metadata();
     for (String key : metadata.keys()) {
       // getBytes returns a fresh copy that nothing else holds, so wrapping it is safe.
@@ -205,7 +206,8 @@ public final class ProtobufCodec implements Codec {
         toMetadata(header),
         carriesStatus(kind) ? toStatus(header) : null,
         header.getCompression(),
-        payload);
+        payload,
+        header.getFlags());
   }
 
   private static Metadata toMetadata(Header header) throws ProtocolException {
