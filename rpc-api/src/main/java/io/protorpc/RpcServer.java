@@ -151,6 +151,15 @@ public final class RpcServer implements AutoCloseable {
     return sessions.size();
   }
 
+  /** Number of calls running on all connections right now. */
+  public int callsInFlight() {
+    int n = 0;
+    for (ServerSession s : sessions) {
+      n += s.activeCalls();
+    }
+    return n;
+  }
+
   void sessionClosed(ServerSession s) {
     sessions.remove(s);
     if (shutdown && sessions.isEmpty()) {

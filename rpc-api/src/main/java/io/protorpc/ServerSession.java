@@ -113,7 +113,7 @@ final class ServerSession extends Session {
       case CANCEL -> {
         ServerCall call = active.get(e.callId());
         if (call != null) {
-          call.controller.cancel();
+          cancel(call, "cancelled by the client");
         }
       }
       case PING -> sendQuietly(Envelope.control(Envelope.Kind.PONG, 0, null, e.payload()));
@@ -158,8 +158,8 @@ final class ServerSession extends Session {
     active.put(id, call);
     if (deadline != Long.MAX_VALUE) {
       // The client fails the call itself at the deadline; here we only stop caring about it.
-      call.deadlineTimer = server.timer.schedule(call.controller::cancel, deadline - now,
-          TimeUnit.NANOSECONDS);
+      call.deadlineTimer = server.timer.schedule(() -> cancel(call, "deadline exceeded"),
+          deadline - now, TimeUnit.NANOSECONDS);
     }
     ByteBuffer payload = e.payload();
     try {
@@ -167,6 +167,15 @@ final class ServerSession extends Session {
     } catch (RejectedExecutionException ex) {
       answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED, "server is overloaded"));
     }
+  }
+
+  /**
+   * The client no longer waits for this call: its handler sees the cancellation, and its slot is
+   * freed at once, even if the handler never completes; a later answer is dropped.
+   */
+  private void cancel(ServerCall call, String why) {
+    call.controller.cancel();
+    answer(call, null, Status.of(StatusCode.CANCELLED, why));
   }
 
   /** Answers a call that never got to run (one-way calls get no answer). */
@@ -357,7 +366,7 @@ final class ServerSession extends Session {
   void onConnectionClosed(Throwable cause) {
     server.sessionClosed(this);
     for (ServerCall call : active.values()) {
-      call.controller.cancel();
+      cancel(call, "connection closed");
     }
   }
 }

@@ -8,13 +8,17 @@ import io.protorpc.RpcException;
 import io.protorpc.ServerController;
 import io.protorpc.Status;
 import io.protorpc.StatusCode;
+import io.protorpc.testkit.proto.DelayRequest;
 import io.protorpc.testkit.proto.EchoRequest;
 import io.protorpc.testkit.proto.EchoResponse;
 import io.protorpc.testkit.proto.ErrorDetail;
 import io.protorpc.testkit.proto.FailRequest;
 import io.protorpc.testkit.proto.TestService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The server side of {@code TestService}, in both the async and the blocking form, recording
@@ -26,7 +30,17 @@ public final class TestServiceImpl implements TestService.Interface, TestService
   /** Longest a blocking {@code Hang} waits for its cancellation before giving up. */
   private static final long HANG_LIMIT_MILLIS = 30_000;
 
+  private static final long MAX_DELAY_MILLIS = 10_000;
+  /** Shared by all instances: a daemon thread that completes async {@code Delay} calls. */
+  private static final ScheduledExecutorService DELAYS =
+      Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "testkit-delay");
+        t.setDaemon(true);
+        return t;
+      });
+
   private final Semaphore cancellations = new Semaphore(0);
+  private final AtomicLong echoes = new AtomicLong();
   private final Semaphore hangsStarted = new Semaphore(0);
 
   /** This implementation as an async {@link Service}. */
@@ -58,11 +72,23 @@ public final class TestServiceImpl implements TestService.Interface, TestService
     return hangsStarted.tryAcquire(count, timeout, unit);
   }
 
+  /** How many {@code Echo} calls have run, in either form. */
+  public long echoCount() {
+    return echoes.get();
+  }
+
   // --- async form ---
 
   @Override
   public void echo(RpcController controller, EchoRequest request, RpcCallback<EchoResponse> done) {
     done.run(echoOf(request));
+  }
+
+  @Override
+  public void delay(RpcController controller, DelayRequest request,
+      RpcCallback<EchoResponse> done) {
+    DELAYS.schedule(() -> done.run(EchoResponse.newBuilder().setText(request.getText()).build()),
+        Math.min(request.getMillis(), MAX_DELAY_MILLIS), TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -89,6 +115,16 @@ public final class TestServiceImpl implements TestService.Interface, TestService
   }
 
   @Override
+  public EchoResponse delay(RpcController controller, DelayRequest request) {
+    try {
+      Thread.sleep(Math.min(request.getMillis(), MAX_DELAY_MILLIS));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return EchoResponse.newBuilder().setText(request.getText()).build();
+  }
+
+  @Override
   public EchoResponse fail(RpcController controller, FailRequest request) throws RpcException {
     failAs(controller, request);
     return null;
@@ -110,7 +146,8 @@ public final class TestServiceImpl implements TestService.Interface, TestService
     return EchoResponse.getDefaultInstance();
   }
 
-  private static EchoResponse echoOf(EchoRequest request) {
+  private EchoResponse echoOf(EchoRequest request) {
+    echoes.incrementAndGet();
     return EchoResponse.newBuilder().setPayload(request.getPayload()).setText(request.getText())
         .build();
   }

@@ -17,7 +17,6 @@ import io.protorpc.StatusCode;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Envelope;
 import io.protorpc.spi.Framing;
-import io.protorpc.spi.Transport;
 import io.protorpc.testkit.proto.EchoRequest;
 import io.protorpc.testkit.proto.EchoResponse;
 import io.protorpc.testkit.proto.ErrorDetail;
@@ -29,7 +28,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -37,11 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -55,95 +49,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@link #clientTransport()} to test two transports against each other, and {@link #framings()}
  * to add your own framing. Each test bounds its own waits; none sleeps to synchronize.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
-public abstract class TransportConformanceSuite {
+public abstract class TransportConformanceSuite extends CallSemanticsSuite {
   private static final int DEFAULT_MAX_MESSAGE = 4 * 1024 * 1024;
-  private static final long WAIT_SECONDS = 20;
-
-  private final List<AutoCloseable> resources = Collections.synchronizedList(new ArrayList<>());
-
-  /** The transport the suite's servers listen with. */
-  protected abstract Transport serverTransport();
-
-  /** The transport the suite's clients connect with; the server's by default. */
-  protected Transport clientTransport() {
-    return serverTransport();
-  }
-
-  /** Framings every test runs with; override to add yours. */
-  protected List<String> framings() {
-    return List.of("length", "delimiter");
-  }
-
-  /** The codec the suite uses. */
-  protected String codec() {
-    return "protobuf";
-  }
-
-  @AfterEach
-  void closeResources() throws Exception {
-    List<AutoCloseable> copy = new ArrayList<>(resources);
-    resources.clear();
-    Collections.reverse(copy);
-    for (AutoCloseable c : copy) {
-      c.close();
-    }
-  }
-
-  /**
-   * Starts a server on loopback serving {@code impl} (as a blocking or an async service), closed
-   * after the test.
-   */
-  protected RpcServer startServer(TestServiceImpl impl, boolean blocking,
-      Consumer<RpcServer.Builder> customize) throws IOException {
-    RpcServer.Builder b = RpcServer.builder().transport(serverTransport()).codecs(codec());
-    if (blocking) {
-      b.addService(impl.asBlockingService());
-    } else {
-      b.addService(impl.asService());
-    }
-    customize.accept(b);
-    RpcServer server = b.start();
-    resources.add(server);
-    return server;
-  }
-
-  /** Connects a client with {@code framing}, closed after the test. */
-  protected RpcClient connect(RpcServer server, String framing, Consumer<RpcClient.Builder> customize)
-      throws IOException {
-    RpcClient.Builder b = RpcClient.builder().address(server.localAddress())
-        .transport(clientTransport()).framing(framing).codec(codec());
-    customize.accept(b);
-    RpcClient client = b.connect();
-    resources.add(client);
-    return client;
-  }
-
-  private RpcServer server(TestServiceImpl impl) throws IOException {
-    return startServer(impl, false, b -> { });
-  }
-
-  private RpcClient client(RpcServer server, String framing) throws IOException {
-    return connect(server, framing, b -> { });
-  }
-
-  private static EchoRequest echo(String text, int payloadBytes) {
-    byte[] payload = new byte[payloadBytes];
-    for (int i = 0; i < payload.length; i++) {
-      payload[i] = (byte) (i * 31 + text.length()); // every byte value occurs, 0x00 included
-    }
-    return EchoRequest.newBuilder().setText(text).setPayload(ByteString.copyFrom(payload)).build();
-  }
-
-  /** Makes an async call and waits (bounded) for its callback. */
-  private static EchoResponse asyncEcho(RpcClient client, ClientController c, EchoRequest r)
-      throws Exception {
-    CompletableFuture<EchoResponse> f = new CompletableFuture<>();
-    TestService.newStub(client).echo(c, r, f::complete);
-    return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
-  }
-
   // ---------------------------------------------------------------- unary calls
 
   @ParameterizedTest
@@ -573,19 +480,6 @@ public abstract class TransportConformanceSuite {
   private static Envelope request(long id, String method, EchoRequest r) {
     return Envelope.request(id, TestService.getDescriptor().getFullName(), method, 0, null, "",
         ByteBuffer.wrap(r.toByteArray()));
-  }
-
-  /** Polls {@code condition} for up to {@link #WAIT_SECONDS}; true once it holds. */
-  protected static boolean waitUntil(java.util.function.BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(10);
-    }
-    return condition.getAsBoolean();
   }
 
   /** The length framing under a name the server does not know. */

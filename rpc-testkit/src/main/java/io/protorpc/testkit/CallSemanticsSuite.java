@@ -1,0 +1,536 @@
+package io.protorpc.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ServiceException;
+import io.protorpc.ClientController;
+import io.protorpc.ClientInterceptor;
+import io.protorpc.PluginRegistry;
+import io.protorpc.RpcClient;
+import io.protorpc.RpcException;
+import io.protorpc.RpcServer;
+import io.protorpc.ServerInterceptor;
+import io.protorpc.Status;
+import io.protorpc.StatusCode;
+import io.protorpc.spi.Codec;
+import io.protorpc.spi.Envelope;
+import io.protorpc.spi.FrameDecoder;
+import io.protorpc.spi.Framing;
+import io.protorpc.spi.ProtocolException;
+import io.protorpc.testkit.proto.DelayRequest;
+import io.protorpc.testkit.proto.EchoRequest;
+import io.protorpc.testkit.proto.EchoResponse;
+import io.protorpc.testkit.proto.TestService;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Call semantics every transport must support: one-way calls, metadata both ways, interceptors,
+ * the in-flight limit, keepalive and idle timeouts, graceful shutdown, reconnection, and a soak
+ * test of all of it at once. Part of {@link TransportConformanceSuite}.
+ */
+public abstract class CallSemanticsSuite extends ConformanceSupport {
+  private static final Duration LONG = Duration.ofSeconds(WAIT_SECONDS);
+
+  private static DelayRequest delay(int millis, String text) {
+    return DelayRequest.newBuilder().setMillis(millis).setText(text).build();
+  }
+
+  /** Makes an async call and returns its callback's argument (null on failure). */
+  private static <T> CompletableFuture<T> callback() {
+    return new CompletableFuture<>();
+  }
+
+  // ---------------------------------------------------------------- one-way calls
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void oneWayCallsRunOnTheServerAndWaitForNoAnswer(String framing) throws Exception {
+    TestServiceImpl impl = new TestServiceImpl();
+    RpcServer server = server(impl);
+    RpcClient client = connect(server, framing,
+        b -> b.oneWay(TestService.getDescriptor().findMethodByName("Echo")));
+
+    // per method: Echo is one-way for this client
+    EchoResponse r = TestService.newBlockingStub(client).echo(new ClientController(),
+        echo("fire", 10));
+    assertEquals(EchoResponse.getDefaultInstance(), r, "a one-way call returns the default");
+    assertTrue(waitUntil(() -> impl.echoCount() == 1), "the server never ran the one-way call");
+
+    // per call: even a call the server never answers completes at once
+    ClientController c = new ClientController().setOneWay(true);
+    CompletableFuture<EchoResponse> f = callback();
+    TestService.newStub(client).hang(c, echo("forget", 1), f::complete);
+    assertEquals(EchoResponse.getDefaultInstance(), f.get(WAIT_SECONDS, TimeUnit.SECONDS));
+    assertFalse(c.failed());
+    assertTrue(impl.awaitHangsStarted(1, WAIT_SECONDS, TimeUnit.SECONDS));
+    assertEquals(0, client.callsInFlight(), "a one-way call leaves no entry behind");
+  }
+
+  // ---------------------------------------------------------------- metadata and interceptors
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void metadataTravelsBothWaysThroughInterceptors(String framing) throws Exception {
+    List<String> order = new CopyOnWriteArrayList<>();
+    ServerInterceptor first = (c, request, next, done) -> {
+      order.add("first-before");
+      next.handle(c, request, response -> {
+        order.add("first-after");
+        c.responseMetadata().put("seen-by", "first");
+        done.run(response);
+      });
+    };
+    ServerInterceptor second = (c, request, next, done) -> {
+      order.add("second-before");
+      // echo the request metadata back, text and binary
+      c.responseMetadata().put("echo-text", c.requestMetadata().get("text"));
+      c.responseMetadata().putBytes("echo-bin", c.requestMetadata().getBytes("bin"));
+      next.handle(c, request, done);
+    };
+    RpcServer server = startServer(new TestServiceImpl(), false,
+        b -> b.intercept(first).intercept(second));
+    ClientInterceptor stamp = (method, c, request, next, done) -> {
+      c.requestMetadata().put("text", "héllo");
+      next.start(method, c, request, done);
+    };
+    RpcClient client = connect(server, framing, b -> b.intercept(stamp));
+
+    byte[] binary = {0, 1, (byte) 0xFF, 0, 42};
+    ClientController c = new ClientController();
+    c.requestMetadata().putBytes("bin", binary);
+    EchoResponse r = TestService.newBlockingStub(client).echo(c, echo("md", 3));
+    assertEquals("md", r.getText());
+    assertEquals("héllo", c.responseMetadata().get("echo-text"));
+    assertEquals(java.util.Arrays.toString(binary),
+        java.util.Arrays.toString(c.responseMetadata().getBytes("echo-bin")));
+    assertEquals("first", c.responseMetadata().get("seen-by"));
+    assertEquals(List.of("first-before", "second-before", "first-after"), order);
+  }
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void serverInterceptorRejectsCallsWithoutAValidToken(String framing) throws Exception {
+    TestServiceImpl impl = new TestServiceImpl();
+    ServerInterceptor auth = (c, request, next, done) -> {
+      if (!"secret".equals(c.requestMetadata().get("authorization"))) {
+        c.setFailed(Status.of(StatusCode.UNAUTHENTICATED, "missing or invalid token"));
+        done.run(null);
+        return;
+      }
+      next.handle(c, request, done);
+    };
+    RpcServer server = startServer(impl, false, b -> b.intercept(auth));
+    RpcClient client = connect(server, framing, b -> { });
+    TestService.BlockingInterface stub = TestService.newBlockingStub(client);
+
+    RpcException e = assertThrows(RpcException.class,
+        () -> stub.echo(new ClientController(), echo("no token", 1)));
+    assertEquals(StatusCode.UNAUTHENTICATED, e.code());
+    ClientController wrong = new ClientController();
+    wrong.requestMetadata().put("authorization", "guess");
+    assertEquals(StatusCode.UNAUTHENTICATED,
+        assertThrows(RpcException.class, () -> stub.echo(wrong, echo("x", 1))).code());
+    assertEquals(0, impl.echoCount(), "a rejected call must not reach the handler");
+
+    ClientController ok = new ClientController();
+    ok.requestMetadata().put("authorization", "secret");
+    assertEquals("in", stub.echo(ok, echo("in", 1)).getText());
+    assertEquals(1, impl.echoCount());
+  }
+
+  @Test
+  void clientInterceptorCanRejectWithoutSending() throws Exception {
+    TestServiceImpl impl = new TestServiceImpl();
+    RpcServer server = server(impl);
+    ClientInterceptor offline = (method, c, request, next, done) -> {
+      c.setFailed(Status.of(StatusCode.FAILED_PRECONDITION, "offline mode"));
+      done.run(null);
+    };
+    RpcClient client = connect(server, framings().get(0), b -> b.intercept(offline));
+    ClientController c = new ClientController();
+    CompletableFuture<EchoResponse> f = callback();
+    TestService.newStub(client).echo(c, echo("x", 1), f::complete);
+    assertNull(f.get(WAIT_SECONDS, TimeUnit.SECONDS));
+    assertEquals(StatusCode.FAILED_PRECONDITION, c.status().code());
+    assertEquals(0, impl.echoCount());
+  }
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void oversizeMetadataFailsOnlyThatCall(String framing) throws Exception {
+    RpcServer server = startServer(new TestServiceImpl(), false, b -> b.maxHeaderSize(4096));
+    RpcClient client = connect(server, framing, b -> { });
+    ClientController c = new ClientController();
+    c.requestMetadata().putBytes("big", new byte[8192]);
+    RpcException e = assertThrows(RpcException.class,
+        () -> TestService.newBlockingStub(client).echo(c, echo("x", 1)));
+    assertEquals(StatusCode.RESOURCE_EXHAUSTED, e.code());
+    assertEquals("after", TestService.newBlockingStub(client)
+        .echo(new ClientController(), echo("after", 1)).getText());
+  }
+
+  // ---------------------------------------------------------------- limits
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void callsBeyondTheInFlightLimitAreRefusedNotQueued(String framing) throws Exception {
+    TestServiceImpl impl = new TestServiceImpl();
+    RpcServer server = startServer(impl, false, b -> b.maxCallsInFlight(5));
+    RpcClient client = connect(server, framing, b -> { });
+    List<ClientController> hanging = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ClientController c = new ClientController();
+      hanging.add(c);
+      TestService.newStub(client).hang(c, echo("h", 1), r -> { });
+    }
+    assertTrue(impl.awaitHangsStarted(5, WAIT_SECONDS, TimeUnit.SECONDS));
+    RpcException e = assertThrows(RpcException.class, () -> TestService.newBlockingStub(client)
+        .echo(new ClientController(), echo("sixth", 1)));
+    assertEquals(StatusCode.RESOURCE_EXHAUSTED, e.code());
+    hanging.forEach(ClientController::startCancel);
+    assertTrue(waitUntil(() -> server.callsInFlight() == 0));
+    assertEquals("room", TestService.newBlockingStub(client)
+        .echo(new ClientController(), echo("room", 1)).getText());
+  }
+
+  // ---------------------------------------------------------------- keepalive and idle
+
+  @Test
+  void keepaliveDetectsAServerThatStoppedAnswering() throws Exception {
+    try (SilentServer silent = new SilentServer(framings().get(0), codec())) {
+      RpcClient client = closeAfterTest(RpcClient.builder().address(silent.address())
+          .transport(clientTransport()).framing(framings().get(0)).codec(codec())
+          .keepAlive(Duration.ofMillis(100), Duration.ofMillis(200)).connect());
+      ClientController c = new ClientController();
+      CompletableFuture<EchoResponse> f = callback();
+      long start = System.nanoTime();
+      TestService.newStub(client).echo(c, echo("anyone?", 1), f::complete);
+      assertNull(f.get(WAIT_SECONDS, TimeUnit.SECONDS));
+      assertEquals(StatusCode.UNAVAILABLE, c.status().code(), c.status().toString());
+      assertTrue(c.errorText().contains("keepalive"), c.errorText());
+      assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) >= 250,
+          "declared dead before the ping timeout");
+      assertTrue(silent.pingsSeen() >= 1, "no ping was sent");
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void idleConnectionsAreClosedAndTheNextCallReconnects(String framing) throws Exception {
+    RpcServer server = startServer(new TestServiceImpl(), false,
+        b -> b.idleTimeout(Duration.ofMillis(200)));
+    RpcClient client = connect(server, framing, b -> { });
+    TestService.BlockingInterface stub = TestService.newBlockingStub(client);
+    assertEquals("a", stub.echo(new ClientController(), echo("a", 1)).getText());
+    assertTrue(waitUntil(() -> server.connectionCount() == 0), "idle connection not closed");
+    assertEquals("b", stub.echo(new ClientController(), echo("b", 1)).getText());
+  }
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void keepalivePingsKeepABusyButQuietConnectionOpen(String framing) throws Exception {
+    RpcServer server = startServer(new TestServiceImpl(), false,
+        b -> b.keepAlive(Duration.ofMillis(50), Duration.ofMillis(500)));
+    RpcClient client = connect(server, framing,
+        b -> b.keepAlive(Duration.ofMillis(50), Duration.ofMillis(500)));
+    // a call that takes far longer than the keepalive time: pings must keep both sides alive
+    EchoResponse r = TestService.newBlockingStub(client)
+        .delay(new ClientController(), delay(800, "slow"));
+    assertEquals("slow", r.getText());
+    assertEquals(1, server.connectionCount());
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void gracefulShutdownFinishesInFlightCallsAndRefusesNewConnections(String framing)
+      throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    RpcClient client = connect(server, framing, b -> { });
+    int calls = 5;
+    CountDownLatch done = new CountDownLatch(calls);
+    List<ClientController> controllers = new ArrayList<>();
+    for (int i = 0; i < calls; i++) {
+      ClientController c = new ClientController();
+      controllers.add(c);
+      TestService.newStub(client).delay(c, delay(300, "d" + i), r -> done.countDown());
+    }
+    assertTrue(waitUntil(() -> server.callsInFlight() == calls));
+    server.shutdown();
+    IOException refused = assertThrows(IOException.class, () -> RpcClient.builder()
+        .address(server.localAddress()).transport(clientTransport()).framing(framing)
+        .codec(codec()).connect().close());
+    assertTrue(refused.getMessage().contains("shutting down"), refused.getMessage());
+    assertTrue(done.await(WAIT_SECONDS, TimeUnit.SECONDS));
+    for (ClientController c : controllers) {
+      assertFalse(c.failed(), () -> "in-flight call failed: " + c.status());
+    }
+    assertTrue(server.awaitTermination(LONG), "server did not terminate after draining");
+  }
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void shutdownNowFailsWhatIsLeftExactlyOnce(String framing) throws Exception {
+    TestServiceImpl impl = new TestServiceImpl();
+    RpcServer server = server(impl);
+    RpcClient client = connect(server, framing, b -> { });
+    int calls = 10;
+    AtomicInteger[] runs = new AtomicInteger[calls];
+    CountDownLatch done = new CountDownLatch(calls);
+    List<ClientController> controllers = new ArrayList<>();
+    for (int i = 0; i < calls; i++) {
+      AtomicInteger n = runs[i] = new AtomicInteger();
+      ClientController c = new ClientController();
+      controllers.add(c);
+      TestService.newStub(client).hang(c, echo("h", 1), r -> {
+        n.incrementAndGet();
+        done.countDown();
+      });
+    }
+    assertTrue(impl.awaitHangsStarted(calls, WAIT_SECONDS, TimeUnit.SECONDS));
+    server.shutdown();
+    server.shutdownNow();
+    assertTrue(done.await(WAIT_SECONDS, TimeUnit.SECONDS));
+    assertTrue(server.awaitTermination(LONG));
+    for (int i = 0; i < calls; i++) {
+      assertEquals(1, runs[i].get(), "callback " + i + " ran " + runs[i].get() + " times");
+      assertEquals(StatusCode.UNAVAILABLE, controllers.get(i).status().code());
+    }
+    assertTrue(impl.awaitCancellations(calls, WAIT_SECONDS, TimeUnit.SECONDS));
+  }
+
+  // ---------------------------------------------------------------- reconnection
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void reconnectsAfterTheServerComesBack(String framing) throws Exception {
+    int port = freePort();
+    RpcServer first = startServerOn(port);
+    RpcClient client = connect(first, framing, b -> b.reconnectBackoff(Duration.ofMillis(20),
+        Duration.ofMillis(100)));
+    TestService.BlockingInterface stub = TestService.newBlockingStub(client);
+    assertEquals("1", stub.echo(new ClientController(), echo("1", 1)).getText());
+    first.close();
+
+    RpcException down = assertThrows(RpcException.class,
+        () -> stub.echo(new ClientController(), echo("2", 1)));
+    assertEquals(StatusCode.UNAVAILABLE, down.code(), "fail fast while the server is down");
+
+    startServerOn(port);
+    assertTrue(waitUntil(() -> {
+      try {
+        return "3".equals(stub.echo(new ClientController(), echo("3", 1)).getText());
+      } catch (ServiceException e) {
+        return false; // backoff still running
+      }
+    }), "never reconnected");
+  }
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void waitForReadyCallsWaitForTheServerUntilTheirDeadline(String framing) throws Exception {
+    int port = freePort();
+    RpcServer first = startServerOn(port);
+    RpcClient client = connect(first, framing, b -> b.reconnectBackoff(Duration.ofMillis(20),
+        Duration.ofMillis(50)));
+    first.close();
+
+    ClientController expires = new ClientController().setWaitForReady(true)
+        .setTimeout(Duration.ofMillis(300));
+    RpcException e = assertThrows(RpcException.class,
+        () -> TestService.newBlockingStub(client).echo(expires, echo("late", 1)));
+    assertEquals(StatusCode.DEADLINE_EXCEEDED, e.code());
+
+    ClientController waits = new ClientController().setWaitForReady(true).setTimeout(LONG);
+    CompletableFuture<EchoResponse> f = callback();
+    TestService.newStub(client).echo(waits, echo("patient", 1), f::complete);
+    Thread.sleep(200); // the call is now waiting; this is the scenario, not a synchronisation
+    assertFalse(f.isDone(), () -> "completed without a server: " + waits.status());
+    startServerOn(port);
+    EchoResponse r = f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+    assertEquals("patient", r == null ? waits.status().toString() : r.getText());
+  }
+
+  private RpcServer startServerOn(int port) throws IOException {
+    return startServer(new TestServiceImpl(), false, b -> b.address(
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  // ---------------------------------------------------------------- soak
+
+  /**
+   * Thousands of calls with random deadlines and cancels while the server restarts: every call
+   * completes exactly once, with a status that explains it, and nothing is left behind.
+   */
+  @Test
+  void soakEveryCallCompletesExactlyOnceThroughRestarts() throws Exception {
+    int port = freePort();
+    AtomicReference<RpcServer> server = new AtomicReference<>(startServerOn(port));
+    RpcClient client = connect(server.get(), framings().get(0),
+        b -> b.reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(50)));
+    int threads = 4;
+    int perThread = 500;
+    int total = threads * perThread;
+    AtomicInteger[] runs = new AtomicInteger[total];
+    Map<StatusCode, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+    CountDownLatch completed = new CountDownLatch(total);
+    Set<StatusCode> allowed = EnumSet.of(StatusCode.OK, StatusCode.DEADLINE_EXCEEDED,
+        StatusCode.CANCELLED, StatusCode.UNAVAILABLE);
+    List<String> wrong = new CopyOnWriteArrayList<>();
+    List<Thread> callers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      Thread caller = new Thread(() -> {
+        Random random = new Random(thread);
+        for (int i = 0; i < perThread; i++) {
+          int id = thread * perThread + i;
+          AtomicInteger n = runs[id] = new AtomicInteger();
+          ClientController c = new ClientController()
+              .setTimeout(Duration.ofMillis(5 + random.nextInt(200)));
+          TestService.newStub(client).delay(c, delay(random.nextInt(30), "s" + id), r -> {
+            if (n.incrementAndGet() == 1) {
+              StatusCode code = c.status().code();
+              outcomes.computeIfAbsent(code, k -> new AtomicInteger()).incrementAndGet();
+              if (!allowed.contains(code) || (r == null) == c.status().isOk()
+                  || (r != null && !r.getText().equals("s" + id))) {
+                wrong.add(id + ": " + c.status() + " / " + r);
+              }
+              completed.countDown();
+            }
+          });
+          if (random.nextInt(10) == 0) {
+            c.startCancel();
+          }
+          if (i % 50 == 49) {
+            try {
+              Thread.sleep(5); // spread the calls over the restarts below
+            } catch (InterruptedException e) {
+              return;
+            }
+          }
+        }
+      }, "soak-caller-" + t);
+      callers.add(caller);
+      caller.start();
+    }
+    for (int restart = 0; restart < 3; restart++) {
+      Thread.sleep(100);
+      server.get().close();
+      server.set(startServerOn(port));
+    }
+    for (Thread caller : callers) {
+      caller.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+    }
+    assertTrue(completed.await(WAIT_SECONDS, TimeUnit.SECONDS),
+        () -> completed.getCount() + " calls never completed; outcomes " + outcomes);
+    assertEquals(List.of(), wrong);
+    for (int i = 0; i < total; i++) {
+      assertEquals(1, runs[i].get(), "call " + i + " completed " + runs[i].get() + " times");
+    }
+    assertTrue(waitUntil(() -> client.callsInFlight() == 0), "client call entries leaked");
+    assertTrue(waitUntil(() -> server.get().callsInFlight() == 0), "server call entries leaked");
+    assertTrue(outcomes.containsKey(StatusCode.OK), "no call succeeded: " + outcomes);
+  }
+
+  // ---------------------------------------------------------------- a peer that goes quiet
+
+  /**
+   * A protorpc server that accepts the handshake and then never writes another byte, while
+   * reading (and counting pings) so the client's writes do not block.
+   */
+  private static final class SilentServer implements AutoCloseable {
+    private final ServerSocket socket;
+    private final Thread thread;
+    private final AtomicInteger pings = new AtomicInteger();
+    private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+
+    SilentServer(String framing, String codec) throws IOException {
+      socket = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+      thread = new Thread(() -> serve(framing, codec), "testkit-silent-server");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    InetSocketAddress address() {
+      return (InetSocketAddress) socket.getLocalSocketAddress();
+    }
+
+    int pingsSeen() {
+      return pings.get();
+    }
+
+    private void serve(String framing, String codec) {
+      try (Socket s = socket.accept()) {
+        accepted.add(s);
+        InputStream in = s.getInputStream();
+        OutputStream out = s.getOutputStream();
+        out.write(RawConnection.preface(1, Map.of("status", "ok", "framing", framing,
+            "codec", codec, "compressors", "identity")));
+        out.flush();
+        byte[] head = in.readNBytes(7); // the client's preface: magic, version, body length
+        in.readNBytes(((head[5] & 0xFF) << 8) | (head[6] & 0xFF));
+        FrameDecoder frames = PluginRegistry.find(Framing.class, framing).newDecoder(1 << 20);
+        Codec decoder = PluginRegistry.find(Codec.class, codec);
+        byte[] buf = new byte[4096];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+          frames.decode(ByteBuffer.wrap(buf, 0, n), frame -> {
+            try {
+              if (decoder.decode(frame, 1 << 16).kind() == Envelope.Kind.PING) {
+                pings.incrementAndGet();
+              }
+            } catch (ProtocolException e) {
+              throw new IllegalStateException(e);
+            }
+          });
+        }
+      } catch (IOException | RuntimeException e) {
+        // closed by the test
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      socket.close();
+      for (Socket s : accepted) {
+        s.close();
+      }
+      thread.join(5000);
+    }
+  }
+}

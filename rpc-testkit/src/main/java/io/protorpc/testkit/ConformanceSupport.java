@@ -1,0 +1,134 @@
+package io.protorpc.testkit;
+
+import com.google.protobuf.ByteString;
+import io.protorpc.ClientController;
+import io.protorpc.RpcClient;
+import io.protorpc.RpcServer;
+import io.protorpc.spi.Transport;
+import io.protorpc.testkit.proto.EchoRequest;
+import io.protorpc.testkit.proto.EchoResponse;
+import io.protorpc.testkit.proto.TestService;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What the suites share: the transport under test, and servers and clients that are closed after
+ * each test. Extend {@link TransportConformanceSuite}, which includes every suite.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+public abstract class ConformanceSupport {
+  static final long WAIT_SECONDS = 20;
+
+  private final List<AutoCloseable> resources = Collections.synchronizedList(new ArrayList<>());
+
+  /** The transport the suite's servers listen with. */
+  protected abstract Transport serverTransport();
+
+  /** The transport the suite's clients connect with; the server's by default. */
+  protected Transport clientTransport() {
+    return serverTransport();
+  }
+
+  /** Framings every test runs with; override to add yours. */
+  protected List<String> framings() {
+    return List.of("length", "delimiter");
+  }
+
+  /** The codec the suite uses. */
+  protected String codec() {
+    return "protobuf";
+  }
+
+  @AfterEach
+  void closeResources() throws Exception {
+    List<AutoCloseable> copy = new ArrayList<>(resources);
+    resources.clear();
+    Collections.reverse(copy);
+    for (AutoCloseable c : copy) {
+      c.close();
+    }
+  }
+
+  /**
+   * Starts a server on loopback serving {@code impl} (as a blocking or an async service), closed
+   * after the test.
+   */
+  protected RpcServer startServer(TestServiceImpl impl, boolean blocking,
+      Consumer<RpcServer.Builder> customize) throws IOException {
+    RpcServer.Builder b = RpcServer.builder().transport(serverTransport()).codecs(codec());
+    if (blocking) {
+      b.addService(impl.asBlockingService());
+    } else {
+      b.addService(impl.asService());
+    }
+    customize.accept(b);
+    RpcServer server = b.start();
+    resources.add(server);
+    return server;
+  }
+
+  /** Connects a client with {@code framing}, closed after the test. */
+  protected RpcClient connect(RpcServer server, String framing, Consumer<RpcClient.Builder> customize)
+      throws IOException {
+    RpcClient.Builder b = RpcClient.builder().address(server.localAddress())
+        .transport(clientTransport()).framing(framing).codec(codec());
+    customize.accept(b);
+    RpcClient client = b.connect();
+    resources.add(client);
+    return client;
+  }
+
+  RpcServer server(TestServiceImpl impl) throws IOException {
+    return startServer(impl, false, b -> { });
+  }
+
+  RpcClient client(RpcServer server, String framing) throws IOException {
+    return connect(server, framing, b -> { });
+  }
+
+  static EchoRequest echo(String text, int payloadBytes) {
+    byte[] payload = new byte[payloadBytes];
+    for (int i = 0; i < payload.length; i++) {
+      payload[i] = (byte) (i * 31 + text.length()); // every byte value occurs, 0x00 included
+    }
+    return EchoRequest.newBuilder().setText(text).setPayload(ByteString.copyFrom(payload)).build();
+  }
+
+  /** Makes an async call and waits (bounded) for its callback. */
+  static EchoResponse asyncEcho(RpcClient client, ClientController c, EchoRequest r)
+      throws Exception {
+    CompletableFuture<EchoResponse> f = new CompletableFuture<>();
+    TestService.newStub(client).echo(c, r, f::complete);
+    return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** Polls {@code condition} for up to {@link #WAIT_SECONDS}; true once it holds. */
+  protected static boolean waitUntil(BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(10);
+    }
+    return condition.getAsBoolean();
+  }
+
+
+  /** Registers something to close after the test. */
+  protected <T extends AutoCloseable> T closeAfterTest(T resource) {
+    resources.add(resource);
+    return resource;
+  }
+}
