@@ -408,6 +408,7 @@ public abstract class CallSemanticsSuite extends ConformanceSupport {
     int total = threads * perThread;
     AtomicInteger[] runs = new AtomicInteger[total];
     Map<StatusCode, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+    Map<StatusCode, String> firstMessage = new ConcurrentHashMap<>();
     CountDownLatch completed = new CountDownLatch(total);
     Set<StatusCode> allowed = EnumSet.of(StatusCode.OK, StatusCode.DEADLINE_EXCEEDED,
         StatusCode.CANCELLED, StatusCode.UNAVAILABLE);
@@ -426,6 +427,7 @@ public abstract class CallSemanticsSuite extends ConformanceSupport {
             if (n.incrementAndGet() == 1) {
               StatusCode code = c.status().code();
               outcomes.computeIfAbsent(code, k -> new AtomicInteger()).incrementAndGet();
+              firstMessage.putIfAbsent(code, c.status().message());
               if (!allowed.contains(code) || (r == null) == c.status().isOk()
                   || (r != null && !r.getText().equals("s" + id))) {
                 wrong.add(id + ": " + c.status() + " / " + r);
@@ -448,6 +450,9 @@ public abstract class CallSemanticsSuite extends ConformanceSupport {
       callers.add(caller);
       caller.start();
     }
+    // restart only once calls are flowing, so that each phase has calls in it
+    assertTrue(waitUntil(() -> outcomes.containsKey(StatusCode.OK)),
+        () -> "no call succeeded before the first restart: " + outcomes + " " + firstMessage);
     for (int restart = 0; restart < 3; restart++) {
       Thread.sleep(100);
       server.get().close();
@@ -457,14 +462,14 @@ public abstract class CallSemanticsSuite extends ConformanceSupport {
       caller.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
     }
     assertTrue(completed.await(WAIT_SECONDS, TimeUnit.SECONDS),
-        () -> completed.getCount() + " calls never completed; outcomes " + outcomes);
+        () -> completed.getCount() + " calls never completed; outcomes " + outcomes + " "
+            + firstMessage);
     assertEquals(List.of(), wrong);
     for (int i = 0; i < total; i++) {
       assertEquals(1, runs[i].get(), "call " + i + " completed " + runs[i].get() + " times");
     }
     assertTrue(waitUntil(() -> client.callsInFlight() == 0), "client call entries leaked");
     assertTrue(waitUntil(() -> server.get().callsInFlight() == 0), "server call entries leaked");
-    assertTrue(outcomes.containsKey(StatusCode.OK), "no call succeeded: " + outcomes);
   }
 
   // ---------------------------------------------------------------- a peer that goes quiet
