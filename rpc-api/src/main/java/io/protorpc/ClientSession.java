@@ -142,7 +142,7 @@ final class ClientSession extends Session {
   }
 
   @Override
-  void onLivenessTimeout(Status status) {
+  void onLivenessTimeout(LivenessFailure failure, Status status) {
     goAway = status;
     close();
     failAll(status); // at once: closing a socket to a dead peer may take a while to be reported

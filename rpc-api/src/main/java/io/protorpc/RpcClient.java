@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -75,7 +76,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   private final Set<String> oneWayMethods;
   private final boolean waitForReady;
   private final Backoff backoff;
-  private final KeepAlive keepAlive;
+  private final Liveness liveness;
   private final Object connectLock = new Object();
   /** Open sessions: the current one and any still draining after a graceful go-away. */
   private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
@@ -96,7 +97,8 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     this.compressionThreshold = b.compressionThreshold;
     this.defaultTimeout = b.defaultTimeout;
     this.limits = b.limits;
-    this.transportOptions = b.transportOptions;
+    this.transportOptions = b.sslContext == null ? b.transportOptions
+        : b.transportOptions.toBuilder().sslContext(b.sslContext).build();
     this.callbackExecutor = b.callbackExecutor != null
         ? OwnedExecutor.wrap(b.callbackExecutor)
         : OwnedExecutor.create("protorpc-client-callback", true);
@@ -104,7 +106,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     this.oneWayMethods = Set.copyOf(b.oneWayMethods);
     this.waitForReady = b.waitForReady;
     this.backoff = b.backoff;
-    this.keepAlive = b.keepAlive;
+    this.liveness = b.liveness;
     this.timer = new ScheduledThreadPoolExecutor(1, Threads.daemon("protorpc-client-timer"));
     this.timer.setRemoveOnCancelPolicy(true);
   }
@@ -399,6 +401,8 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
   /** Room left in the header for the codec's own fields besides metadata and names. */
   static final int HEADER_MARGIN = 512;
+  /** How long a failed preface write waits for the reader to report the real cause. */
+  private static final long PREFACE_FAILURE_GRACE_MILLIS = 200;
   private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   /** Turns an outcome into the response message (or null), recording it in the controller. */
@@ -472,9 +476,18 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     Connection c = transport.connect(address, transportOptions, s);
     s.connection = c;
     try {
-      s.sendPreface();
+      try {
+        s.sendPreface();
+      } catch (IOException writeFailed) {
+        // The reader usually knows why the write failed (a TLS alert, a refusal): prefer that.
+        try {
+          s.handshake.get(PREFACE_FAILURE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException noBetterReason) {
+          throw writeFailed;
+        }
+      }
       s.handshake.get(transportOptions.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      s.startKeepAlive(keepAlive, timer, callbackExecutor);
+      s.startLivenessChecks(liveness, timer, callbackExecutor);
       return s;
     } catch (ExecutionException e) {
       c.close();
@@ -530,7 +543,8 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     private final Set<String> oneWayMethods = new HashSet<>();
     private boolean waitForReady;
     private Backoff backoff = Backoff.DEFAULT;
-    private KeepAlive keepAlive = KeepAlive.DISABLED;
+    private Liveness liveness = Liveness.defaults();
+    private SSLContext sslContext;
 
     /** Payloads below this many bytes are sent uncompressed. */
     public static final int DEFAULT_COMPRESSION_THRESHOLD = 1024;
@@ -633,6 +647,26 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       return this;
     }
 
+    /**
+     * Connect with TLS using this context (its trust store decides which servers are trusted; its
+     * key manager, if any, supplies a client certificate for mutual TLS). The server certificate
+     * must match the address connected to, unless {@link TransportOptions.Builder#verifyHostname}
+     * turns that off.
+     */
+    public Builder tls(SSLContext context) {
+      this.sslContext = Objects.requireNonNull(context, "context");
+      return this;
+    }
+
+    /**
+     * Closes the connection (failing its calls with {@code UNAVAILABLE}) when a write made no
+     * progress for this long: a server that stopped reading. Default 60 s.
+     */
+    public Builder writeTimeout(Duration timeout) {
+      this.liveness = liveness.withWriteTimeout(Objects.requireNonNull(timeout));
+      return this;
+    }
+
     /** Adds an interceptor to the end of the chain (see {@link ClientInterceptor}). */
     public Builder intercept(ClientInterceptor interceptor) {
       interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
@@ -673,13 +707,13 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
      * UNAVAILABLE} and the next call reconnects. Off by default.
      */
     public Builder keepAlive(Duration time, Duration timeout) {
-      this.keepAlive = keepAlive.withTime(time).withTimeout(timeout);
+      this.liveness = liveness.withKeepAlive(time, timeout);
       return this;
     }
 
     /** Closes the connection after this long without calls; the next call reconnects. Off by default. */
     public Builder idleTimeout(Duration idle) {
-      this.keepAlive = keepAlive.withIdleTimeout(idle);
+      this.liveness = liveness.withIdleTimeout(idle);
       return this;
     }
 

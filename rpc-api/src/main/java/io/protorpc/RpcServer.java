@@ -28,6 +28,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 
 /**
  * Serves protobuf {@link Service}s and {@link BlockingService}s over one transport:
@@ -62,12 +63,16 @@ public final class RpcServer implements AutoCloseable {
   final ScheduledThreadPoolExecutor timer;
   private final Transport transport;
   private final List<ServerInterceptor> interceptors;
-  private final KeepAlive keepAlive;
+  private final int maxConnections;
+  private final Liveness liveness;
   private final Set<ServerSession> sessions = ConcurrentHashMap.newKeySet();
   private final Listener listener;
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile boolean shutdown;
   private volatile boolean closed;
+
+  /** Default of {@link Builder#maxConnections}. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
   /** A registered service: exactly one of {@code async} and {@code blocking} is set. */
   record ServiceEntry(ServiceDescriptor descriptor, Service async, BlockingService blocking) {
@@ -88,20 +93,28 @@ public final class RpcServer implements AutoCloseable {
     }
     this.limits = b.limits;
     this.interceptors = List.copyOf(b.interceptors);
-    this.keepAlive = b.keepAlive;
+    this.maxConnections = b.maxConnections;
+    this.liveness = b.liveness;
     this.compressionThreshold = b.compressionThreshold;
     this.executor = b.executor != null
         ? OwnedExecutor.wrap(b.executor) : OwnedExecutor.create("protorpc-handler", false);
     this.timer = new ScheduledThreadPoolExecutor(1, Threads.daemon("protorpc-server-timer"));
     this.timer.setRemoveOnCancelPolicy(true);
     try {
-      this.listener = transport.listen(b.address, b.transportOptions, connection -> {
+      TransportOptions options = b.sslContext == null ? b.transportOptions
+          : b.transportOptions.toBuilder().sslContext(b.sslContext)
+              .requireClientAuth(b.requireClientAuth).build();
+      this.listener = transport.listen(b.address, options, connection -> {
         ServerSession s = new ServerSession(this, connection);
+        if (sessions.size() >= maxConnections) {
+          s.refuse("too many connections (limit " + maxConnections + ")");
+          return s;
+        }
         sessions.add(s);
         if (closed) {
           s.close();
         } else {
-          s.startKeepAlive(keepAlive, timer, executor);
+          s.startLivenessChecks(liveness, timer, executor);
         }
         return s;
       });
@@ -257,9 +270,50 @@ public final class RpcServer implements AutoCloseable {
     private TransportOptions transportOptions = TransportOptions.defaults();
     private Executor executor;
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
-    private KeepAlive keepAlive = KeepAlive.DISABLED;
+    private Liveness liveness = Liveness.defaults();
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private SSLContext sslContext;
+    private boolean requireClientAuth;
 
     private Builder() {}
+
+    /**
+     * Accept only TLS connections, with this context's key and certificate; with {@code
+     * requireClientAuth}, only clients presenting a certificate the context trusts (mutual TLS).
+     * The client's identity is then available as {@link ServerController#peerPrincipal()}.
+     */
+    public Builder tls(SSLContext context, boolean requireClientAuth) {
+      this.sslContext = Objects.requireNonNull(context, "context");
+      this.requireClientAuth = requireClientAuth;
+      return this;
+    }
+
+    /** Most open connections; more are refused with a reason and closed. Default 10,000. */
+    public Builder maxConnections(int connections) {
+      if (connections < 1) {
+        throw new IllegalArgumentException("maxConnections must be >= 1");
+      }
+      this.maxConnections = connections;
+      return this;
+    }
+
+    /**
+     * Closes a connection whose preface has not fully arrived this long after it was accepted
+     * (slow or silent clients). Default 10 s.
+     */
+    public Builder handshakeTimeout(Duration timeout) {
+      this.liveness = liveness.withHandshakeTimeout(Objects.requireNonNull(timeout));
+      return this;
+    }
+
+    /**
+     * Closes a connection whose writes made no progress for this long: a client that stopped
+     * reading cannot hold a handler thread or memory forever. Default 60 s.
+     */
+    public Builder writeTimeout(Duration timeout) {
+      this.liveness = liveness.withWriteTimeout(Objects.requireNonNull(timeout));
+      return this;
+    }
 
     /** Adds an interceptor to the end of the chain (see {@link ServerInterceptor}). */
     public Builder intercept(ServerInterceptor interceptor) {
@@ -273,13 +327,13 @@ public final class RpcServer implements AutoCloseable {
      * default.
      */
     public Builder keepAlive(Duration time, Duration timeout) {
-      this.keepAlive = keepAlive.withTime(time).withTimeout(timeout);
+      this.liveness = liveness.withKeepAlive(time, timeout);
       return this;
     }
 
     /** Closes a connection (with a go-away) after this long without calls. Off by default. */
     public Builder idleTimeout(Duration idle) {
-      this.keepAlive = keepAlive.withIdleTimeout(idle);
+      this.liveness = liveness.withIdleTimeout(idle);
       return this;
     }
 

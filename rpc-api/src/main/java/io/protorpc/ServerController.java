@@ -3,11 +3,14 @@ package io.protorpc;
 import com.google.protobuf.RpcCallback;
 import com.google.protobuf.RpcController;
 import java.net.SocketAddress;
+import java.security.Principal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * The server side of one call, handed to the service's handler: the request metadata and
@@ -25,13 +28,15 @@ public final class ServerController implements RpcController {
   private final SocketAddress remoteAddress;
   private final Metadata requestMetadata;
   private final long deadlineNanos; // System.nanoTime() based; Long.MAX_VALUE for none
+  private final SSLSession sslSession; // null: plaintext
   private final Metadata responseMetadata = new Metadata();
   private volatile Status status = Status.OK;
   private final List<RpcCallback<Object>> cancelCallbacks = new ArrayList<>();
   private boolean canceled; // guarded by cancelCallbacks
 
   ServerController(String service, String method, SocketAddress remoteAddress,
-      Metadata requestMetadata, long deadlineNanos) {
+      SSLSession sslSession, Metadata requestMetadata, long deadlineNanos) {
+    this.sslSession = sslSession;
     this.service = service;
     this.method = method;
     this.remoteAddress = remoteAddress;
@@ -52,6 +57,27 @@ public final class ServerController implements RpcController {
   /** The client's address. */
   public SocketAddress remoteAddress() {
     return remoteAddress;
+  }
+
+  /** The connection's TLS session, or empty for plaintext. */
+  public Optional<SSLSession> sslSession() {
+    return Optional.ofNullable(sslSession);
+  }
+
+  /**
+   * The client's identity from its TLS certificate (mutual TLS), or empty when the connection is
+   * plaintext or the client presented no certificate. For authorization in a {@link
+   * ServerInterceptor}.
+   */
+  public Optional<Principal> peerPrincipal() {
+    if (sslSession == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(sslSession.getPeerPrincipal());
+    } catch (SSLPeerUnverifiedException e) {
+      return Optional.empty();
+    }
   }
 
   /** Metadata the client sent. Treat as read-only. */

@@ -94,7 +94,7 @@ final class ServerSession extends Session {
     }
   }
 
-  private void refuse(String reason) {
+  void refuse(String reason) {
     Map<String, String> reply = new LinkedHashMap<>();
     reply.put(Preface.STATUS, "refused");
     reply.put(Preface.REASON, reason);
@@ -154,7 +154,7 @@ final class ServerSession extends Session {
     long deadline = e.timeoutMicros() > 0
         ? now + Math.min(e.timeoutMicros(), Long.MAX_VALUE / 4000) * 1000 : Long.MAX_VALUE;
     ServerCall call = new ServerCall(id, new ServerController(e.service(), e.method(),
-        connection.remoteAddress(), e.metadata(), deadline), e.compression(), e.isOneWay());
+        connection.remoteAddress(), connection.sslSession().orElse(null), e.metadata(), deadline), e.compression(), e.isOneWay());
     active.put(id, call);
     if (deadline != Long.MAX_VALUE) {
       // The client fails the call itself at the deadline; here we only stop caring about it.
@@ -334,14 +334,24 @@ final class ServerSession extends Session {
   }
 
   @Override
-  void onLivenessTimeout(Status status) {
-    // not on the timer thread: a write to a peer that stopped reading may block
-    server.executor.execute(() -> {
-      if (activeCalls() == 0) {
-        sendQuietly(Envelope.control(Envelope.Kind.GOAWAY, 0, Status.OK, null));
-      }
+  void onLivenessTimeout(LivenessFailure failure, Status status) {
+    LOG.log(System.Logger.Level.DEBUG, "closing connection from " + connection.remoteAddress()
+        + ": " + status.message());
+    if (failure == LivenessFailure.UNRESPONSIVE) {
+      close(); // nothing more can be said to this peer
+      return;
+    }
+    // idle: say goodbye, on another thread since a write may block
+    try {
+      server.executor.execute(() -> {
+        if (activeCalls() == 0) {
+          sendQuietly(Envelope.control(Envelope.Kind.GOAWAY, 0, Status.OK, null));
+        }
+        close();
+      });
+    } catch (RejectedExecutionException e) {
       close();
-    });
+    }
   }
 
   /**

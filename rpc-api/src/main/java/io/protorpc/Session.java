@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One connection as the core sees it, for either role: the preface, then frames decoded by the
@@ -34,6 +35,10 @@ abstract class Session implements ConnectionHandler {
   private volatile long lastReadNanos = System.nanoTime();
   private volatile long lastCallActivityNanos = System.nanoTime();
   private volatile long pingSentNanos; // 0: no ping outstanding since the last read
+  private final long createdNanos = System.nanoTime();
+  private final AtomicInteger writersInProgress =
+      new AtomicInteger();
+  private volatile long lastWriteProgressNanos = System.nanoTime();
   private volatile Future<?> keepAliveTask;
 
   Session(Limits limits) {
@@ -43,42 +48,64 @@ abstract class Session implements ConnectionHandler {
   /** Number of calls in flight on this connection. */
   abstract int activeCalls();
 
-  /** The peer stopped answering (keepalive) or the connection sat idle; close it saying why. */
-  abstract void onLivenessTimeout(Status status);
+  /** Why a connection is closed by its liveness checks. */
+  enum LivenessFailure {
+    /** No call for the idle timeout: close politely. */
+    IDLE,
+    /** The peer stopped answering, stopped reading, or never finished its handshake. */
+    UNRESPONSIVE
+  }
+
+  /** A liveness check failed; close the connection saying why. Called on a timer thread. */
+  abstract void onLivenessTimeout(LivenessFailure failure, Status status);
 
   /** A call started or finished: the connection is not idle. */
   final void touchCalls() {
     lastCallActivityNanos = System.nanoTime();
   }
 
-  /** Starts the keepalive/idle checks of this session on {@code timer}. */
-  final void startKeepAlive(KeepAlive keepAlive, ScheduledExecutorService timer,
+  /** Starts the periodic liveness checks of this session on {@code timer}. */
+  final void startLivenessChecks(Liveness liveness, ScheduledExecutorService timer,
       Executor pingExecutor) {
-    if (!keepAlive.enabled()) {
+    long period = liveness.checkPeriodNanos();
+    if (period == 0) {
       return;
     }
-    long period = keepAlive.checkPeriodNanos();
     try {
-      keepAliveTask = timer.scheduleWithFixedDelay(() -> checkLiveness(keepAlive, pingExecutor),
+      keepAliveTask = timer.scheduleWithFixedDelay(() -> checkLiveness(liveness, pingExecutor),
           period, period, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       close(); // the owner is shutting down
     }
   }
 
-  private void checkLiveness(KeepAlive k, Executor pingExecutor) {
+  private void checkLiveness(Liveness k, Executor pingExecutor) {
     if (isClosed()) {
       stopKeepAlive();
       return;
     }
     long now = System.nanoTime();
     long silent = now - lastReadNanos;
-    if (k.timeNanos() > 0 && pingSentNanos != 0 && now - pingSentNanos >= k.timeoutNanos()) {
-      onLivenessTimeout(Status.of(StatusCode.UNAVAILABLE, "keepalive: no data from "
-          + connection.remoteAddress() + " for " + silent / 1_000_000 + " ms"));
+    if (k.handshakeTimeoutNanos() > 0 && !framesStarted()
+        && now - createdNanos >= k.handshakeTimeoutNanos()) {
+      fail(LivenessFailure.UNRESPONSIVE, "no complete preface from " + peer() + " within "
+          + k.handshakeTimeoutNanos() / 1_000_000 + " ms");
       return;
     }
-    if (k.timeNanos() > 0 && pingSentNanos == 0 && silent >= k.timeNanos()) {
+    if (k.writeTimeoutNanos() > 0 && writersInProgress.get() > 0
+        && now - lastWriteProgressNanos >= k.writeTimeoutNanos()) {
+      fail(LivenessFailure.UNRESPONSIVE, peer() + " stopped reading: a write made no progress for "
+          + (now - lastWriteProgressNanos) / 1_000_000 + " ms");
+      return;
+    }
+    if (k.keepAliveTimeNanos() > 0 && pingSentNanos != 0
+        && now - pingSentNanos >= k.keepAliveTimeoutNanos()) {
+      fail(LivenessFailure.UNRESPONSIVE, "keepalive: no data from " + peer() + " for "
+          + silent / 1_000_000 + " ms");
+      return;
+    }
+    if (k.keepAliveTimeNanos() > 0 && pingSentNanos == 0 && silent >= k.keepAliveTimeNanos()
+        && framesStarted()) {
       pingSentNanos = now;
       // on another thread: a write may block on a peer that stopped reading, and this timer
       // thread serves every connection
@@ -87,9 +114,20 @@ abstract class Session implements ConnectionHandler {
     }
     if (k.idleTimeoutNanos() > 0 && activeCalls() == 0
         && now - lastCallActivityNanos >= k.idleTimeoutNanos()) {
-      onLivenessTimeout(Status.of(StatusCode.UNAVAILABLE, "connection idle for "
-          + (now - lastCallActivityNanos) / 1_000_000 + " ms"));
+      stopKeepAlive();
+      onLivenessTimeout(LivenessFailure.IDLE, Status.of(StatusCode.UNAVAILABLE,
+          "connection idle for " + (now - lastCallActivityNanos) / 1_000_000 + " ms"));
     }
+  }
+
+  private void fail(LivenessFailure failure, String message) {
+    stopKeepAlive();
+    onLivenessTimeout(failure, Status.of(StatusCode.UNAVAILABLE, message));
+  }
+
+  private String peer() {
+    Connection c = connection;
+    return c == null ? "peer" : String.valueOf(c.remoteAddress());
   }
 
   final void stopKeepAlive() {
@@ -180,7 +218,20 @@ abstract class Session implements ConnectionHandler {
     if (c == null || closed) {
       throw new IOException("connection closed");
     }
-    c.write(framing.encode(codec.encode(envelope)));
+    write(c, framing.encode(codec.encode(envelope)));
+  }
+
+  /** Writes, keeping track of writes in progress for the write timeout. */
+  private void write(Connection c, ByteBuffer... buffers) throws IOException {
+    if (writersInProgress.getAndIncrement() == 0) {
+      lastWriteProgressNanos = System.nanoTime();
+    }
+    try {
+      c.write(buffers);
+    } finally {
+      lastWriteProgressNanos = System.nanoTime();
+      writersInProgress.decrementAndGet();
+    }
   }
 
   /** Like {@link #send} for messages whose loss the connection's closing already reports. */
@@ -193,7 +244,7 @@ abstract class Session implements ConnectionHandler {
   }
 
   final void writePreface(Map<String, String> fields) throws IOException {
-    connection.write(Preface.encode(fields));
+    write(connection, Preface.encode(fields));
   }
 
   final boolean isClosed() {

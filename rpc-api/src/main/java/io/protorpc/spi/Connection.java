@@ -3,6 +3,8 @@ package io.protorpc.spi;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.util.Optional;
+import javax.net.ssl.SSLSession;
 
 /**
  * One open byte stream, as a {@link Transport} gives it to the core.
@@ -35,4 +37,12 @@ public interface Connection {
 
   /** This side's address. */
   SocketAddress localAddress();
+
+  /**
+   * The TLS session once its handshake is complete, or empty for a plaintext connection (or
+   * before the handshake). Servers use it for the peer's certificate.
+   */
+  default Optional<SSLSession> sslSession() {
+    return Optional.empty();
+  }
 }

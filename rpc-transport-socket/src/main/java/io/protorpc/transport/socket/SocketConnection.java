@@ -11,6 +11,9 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.Optional;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,6 +65,15 @@ final class SocketConnection implements Connection {
     this.local = socket.getLocalSocketAddress();
     this.out = new BufferedOutputStream(socket.getOutputStream(), writeBufferBytes);
     this.onFinished = onFinished;
+  }
+
+  /**
+   * The TLS session of a TLS connection. Asked before the handshake has completed, this waits for
+   * it; the core asks only after data has arrived, when it is done.
+   */
+  @Override
+  public Optional<SSLSession> sslSession() {
+    return socket instanceof SSLSocket ssl ? Optional.of(ssl.getSession()) : Optional.empty();
   }
 
   /** Sets up a socket as both sides want it: no Nagle delay, dead peers found by keep-alive. */

@@ -3,6 +3,7 @@ package io.protorpc.transport.socket;
 import io.protorpc.spi.ConnectionHandler;
 import io.protorpc.spi.Listener;
 import io.protorpc.spi.Transport;
+import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -15,6 +16,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 /**
  * A bound server socket with one accept thread. Each accepted connection gets its handler from
@@ -31,6 +34,8 @@ final class SocketListener implements Listener {
   private final ServerSocket server;
   private final InetSocketAddress localAddress;
   private final int writeBufferBytes;
+  private final SSLContext tls; // null: plaintext
+  private final boolean requireClientAuth;
   private final Transport.Acceptor acceptor;
   private final ThreadFactory readers;
   /** Accepted connections whose reader has not ended yet. */
@@ -40,17 +45,19 @@ final class SocketListener implements Listener {
   private final CountDownLatch closing = new CountDownLatch(1);
   private volatile Thread acceptThread;
 
-  private SocketListener(ServerSocket server, int writeBufferBytes, Transport.Acceptor acceptor,
+  private SocketListener(ServerSocket server, TransportOptions options, Transport.Acceptor acceptor,
       ThreadFactory readers) {
     this.server = server;
     this.localAddress = new InetSocketAddress(server.getInetAddress(), server.getLocalPort());
-    this.writeBufferBytes = writeBufferBytes;
+    this.writeBufferBytes = options.writeBufferBytes();
+    this.tls = options.sslContext();
+    this.requireClientAuth = options.requireClientAuth();
     this.acceptor = acceptor;
     this.readers = readers;
   }
 
   /** Binds to {@code local} and starts accepting on a thread from {@code acceptThreads}. */
-  static SocketListener open(InetSocketAddress local, int writeBufferBytes,
+  static SocketListener open(InetSocketAddress local, TransportOptions options,
       Transport.Acceptor acceptor, ThreadFactory acceptThreads, ThreadFactory readers)
       throws IOException {
     ServerSocket server = new ServerSocket();
@@ -58,7 +65,7 @@ final class SocketListener implements Listener {
     try {
       server.setReuseAddress(true);
       server.bind(local, BACKLOG);
-      listener = new SocketListener(server, writeBufferBytes, acceptor, readers);
+      listener = new SocketListener(server, options, acceptor, readers);
       Thread t = acceptThreads.newThread(listener::acceptLoop);
       listener.acceptThread = t;
       t.start();
@@ -96,6 +103,15 @@ final class SocketListener implements Listener {
     SocketConnection conn = null;
     try {
       SocketConnection.configure(socket);
+      if (tls != null) {
+        // The handshake itself runs on the connection's reader at its first read, so a slow
+        // client never holds up the accept loop.
+        SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(socket, null,
+            socket.getPort(), true);
+        ssl.setUseClientMode(false);
+        ssl.setNeedClientAuth(requireClientAuth);
+        socket = ssl;
+      }
       conn = new SocketConnection(socket, writeBufferBytes, connections::remove);
       connections.add(conn);
       // Checked after add: either close() sees this connection in the set or we see closed.

@@ -9,6 +9,8 @@ import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
@@ -88,6 +90,9 @@ public final class SocketTransport implements Transport {
     try {
       SocketConnection.configure(socket);
       socket.connect(remote, timeoutMillis);
+      if (options.sslContext() != null) {
+        socket = startTls(socket, remote, options, timeoutMillis);
+      }
       conn = new SocketConnection(socket, options.writeBufferBytes(), c -> { });
     } catch (IOException | RuntimeException | Error e) {
       socket.close();
@@ -97,14 +102,37 @@ public final class SocketTransport implements Transport {
     return conn;
   }
 
+  /**
+   * Layers TLS over a connected socket and completes the handshake within the connect timeout, so
+   * that an untrusted server fails {@code connect} with the handshake's own reason.
+   */
+  private static Socket startTls(Socket plain, InetSocketAddress remote, TransportOptions options,
+      int timeoutMillis) throws IOException {
+    SSLSocket ssl = (SSLSocket) options.sslContext().getSocketFactory()
+        .createSocket(plain, remote.getHostString(), remote.getPort(), true);
+    try {
+      if (options.verifyHostname()) {
+        SSLParameters params = ssl.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        ssl.setSSLParameters(params);
+      }
+      ssl.setSoTimeout(timeoutMillis);
+      ssl.startHandshake();
+      ssl.setSoTimeout(0);
+      return ssl;
+    } catch (IOException | RuntimeException e) {
+      ssl.close();
+      throw e;
+    }
+  }
+
   @Override
   public Listener listen(InetSocketAddress local, TransportOptions options, Acceptor acceptor)
       throws IOException {
     Objects.requireNonNull(local, "local");
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(acceptor, "acceptor");
-    return SocketListener.open(local, options.writeBufferBytes(), acceptor, ACCEPTORS,
-        CONN_READERS);
+    return SocketListener.open(local, options, acceptor, ACCEPTORS, CONN_READERS);
   }
 
   @Override
