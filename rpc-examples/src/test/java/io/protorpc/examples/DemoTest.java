@@ -1,0 +1,145 @@
+package io.protorpc.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.protorpc.PluginRegistry;
+import io.protorpc.RpcServer;
+import io.protorpc.spi.Compressor;
+import io.protorpc.spi.Plugin;
+import io.protorpc.spi.Transport;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The demo's three modes, run in this JVM with small call counts. */
+class DemoTest {
+  /** What one run printed, and its exit status. */
+  private record Run(int status, String out, String err) {}
+
+  private static Run run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status = Demo.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(status, out.toString(StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static void assertNoStackTrace(Run r) {
+    assertFalse((r.out + r.err).contains("\tat "), () -> "a stack trace:\n" + r.out + r.err);
+  }
+
+  private static boolean installed(Class<? extends Plugin> kind, String name) {
+    return PluginRegistry.names(kind).contains(name);
+  }
+
+  @Test
+  void inProcessDemoSucceedsForEveryConfiguration() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+
+    List<Workload.Result> rows = Demo.inProcess(12, out);
+
+    String printed = bytes.toString(StandardCharsets.UTF_8);
+    Set<String> configurations =
+        rows.stream().map(Workload.Result::configuration).collect(Collectors.toSet());
+    assertTrue(configurations.containsAll(Set.of("socket / length / identity",
+        "socket / delimiter / identity", "socket / varint / identity")), configurations::toString);
+    int expected = PluginRegistry.names(Transport.class).size()
+        * PluginRegistry.names(io.protorpc.spi.Framing.class).size()
+        * PluginRegistry.names(Compressor.class).size();
+    assertEquals(expected, rows.size(), "one row per transport x framing x compressor");
+    for (Workload.Result r : rows) {
+      assertEquals(12, r.calls(), r.toString());
+      assertTrue(r.allSucceeded(), () -> r + "\n" + printed);
+      assertTrue(r.bytesPerCall() > 100, "bytes per call measured: " + r);
+      assertTrue(r.p50Micros() > 0 && r.p50Micros() <= r.p99Micros(), r.toString());
+      assertTrue(printed.contains(r.configuration()), printed);
+    }
+    assertTrue(printed.contains("bytes/call"), printed);
+    assertTrue(printed.contains("all calls succeeded"), printed);
+    assertTrue(printed.contains("InvalidOperation{what_op=divide"), printed);
+    assertTrue(printed.contains("Game.ConnectServer(\"ada\") = \"welcome, ada"), printed);
+    assertTrue(printed.contains("Recommend.UserRecommend(user 42, 3 articles): exposure 3"),
+        printed);
+    if (!installed(Compressor.class, "zstd")) {
+      assertTrue(printed.contains("zstd: not installed - add io.protorpc:rpc-codec-compress"),
+          printed);
+    }
+    assertFalse(printed.contains("\tat "), printed);
+  }
+
+  @Test
+  void clientModeCallsAServerModeServer() throws Exception {
+    ByteArrayOutputStream serverOut = new ByteArrayOutputStream();
+    try (RpcServer server = Demo.startServer(Demo.Options.parse(new String[] {"server",
+        "--port", "0"}), new PrintStream(serverOut, true, StandardCharsets.UTF_8))) {
+      String banner = serverOut.toString(StandardCharsets.UTF_8);
+      assertTrue(banner.contains("port " + server.port()), banner);
+
+      Run r = run("client", "--port", String.valueOf(server.port()), "--framing", "varint",
+          "--calls", "8");
+
+      assertEquals(0, r.status, r.out + r.err);
+      assertTrue(r.out.contains("socket / varint / identity"), r.out);
+      assertTrue(r.out.contains("all calls succeeded"), r.out);
+      assertEquals("", r.err);
+    }
+  }
+
+  @Test
+  void namesThatAreNotInstalledGetTheRegistrysMessage() {
+    Run r = run("client", "--port", "1", "--framing", "carrier-pigeon");
+    assertEquals(2, r.status);
+    assertTrue(r.err.startsWith("error: no Framing named 'carrier-pigeon' found (found: "),
+        r.err);
+    assertTrue(r.err.contains("varint"), "lists what is installed: " + r.err);
+    assertNoStackTrace(r);
+
+    if (!installed(Transport.class, "netty")) {
+      Run netty = run("server", "--port", "0", "--transport", "netty");
+      assertEquals(2, netty.status);
+      assertTrue(netty.err.contains("add io.protorpc:rpc-transport-netty"), netty.err);
+      assertNoStackTrace(netty);
+    }
+    if (!installed(Compressor.class, "zstd")) {
+      Run zstd = run("client", "--port", "1", "--compressor", "zstd");
+      assertEquals(2, zstd.status);
+      assertTrue(zstd.err.contains("add io.protorpc:rpc-codec-compress"), zstd.err);
+    }
+  }
+
+  @Test
+  void anUnreachableServerIsOneClearLine() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort(); // free once closed
+    }
+    Run r = run("client", "--port", String.valueOf(port), "--calls", "4");
+    assertEquals(1, r.status);
+    assertTrue(r.err.startsWith("error: cannot connect to 127.0.0.1:" + port), r.err);
+    assertNoStackTrace(r);
+  }
+
+  @Test
+  void badCommandLinesPrintTheUsage() {
+    for (String[] args : List.of(new String[] {"--calls", "x"}, new String[] {"--calls", "3"},
+        new String[] {"frobnicate"}, new String[] {"client"}, new String[] {"server", "--port"},
+        new String[] {"--port", "80"}, new String[] {"client", "--port", "70000"})) {
+      Run r = run(args);
+      assertEquals(2, r.status, String.join(" ", args));
+      assertTrue(r.err.startsWith("error: ") && r.err.contains("usage: Demo"), r.err);
+      assertNoStackTrace(r);
+    }
+    Run help = run("--help");
+    assertEquals(0, help.status);
+    assertTrue(help.out.contains("Demo client --port N"), help.out);
+  }
+}
