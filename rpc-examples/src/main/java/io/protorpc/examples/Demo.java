@@ -165,18 +165,23 @@ public final class Demo {
   }
 
   private static void printModules(PrintStream out) {
-    for (Class<? extends Plugin> kind : List.of(Transport.class, Framing.class, Compressor.class,
-        Codec.class)) {
+    List<Class<? extends Plugin>> kinds =
+        List.of(Transport.class, Framing.class, Compressor.class, Codec.class);
+    for (Class<? extends Plugin> kind : kinds) {
       out.println(kind.getSimpleName().toLowerCase(Locale.ROOT) + "s installed: "
           + String.join(", ", PluginRegistry.names(kind)));
     }
     for (Known k : KNOWN) {
       if (!PluginRegistry.names(k.kind()).contains(k.name())) {
         out.println(k.name() + ": not installed - add " + k.artifact());
-      } else {
-        PluginRegistry.all(k.kind()).stream().filter(p -> p.name().equals(k.name()))
-            .map(Plugin::unavailableReason).flatMap(Optional::stream).findFirst()
-            .ifPresent(why -> out.println(k.name() + ": installed but unavailable: " + why));
+      }
+    }
+    // Installed but unable to work here (a native library that did not load, say): left out of
+    // the table, so say why.
+    for (Class<? extends Plugin> kind : kinds) {
+      for (Plugin p : PluginRegistry.all(kind)) {
+        p.unavailableReason().ifPresent(why ->
+            out.println(p.name() + ": installed but unavailable: " + why));
       }
     }
     out.println();

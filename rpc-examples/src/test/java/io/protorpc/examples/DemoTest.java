@@ -12,8 +12,10 @@ import io.protorpc.spi.Transport;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -36,6 +38,12 @@ class DemoTest {
     assertFalse((r.out + r.err).contains("\tat "), () -> "a stack trace:\n" + r.out + r.err);
   }
 
+  /** How many names of {@code kind} have an available provider: what the demo iterates. */
+  private static long available(Class<? extends Plugin> kind) {
+    return PluginRegistry.names(kind).stream()
+        .filter(n -> PluginRegistry.lookup(kind, n).isPresent()).count();
+  }
+
   private static boolean installed(Class<? extends Plugin> kind, String name) {
     return PluginRegistry.names(kind).contains(name);
   }
@@ -52,9 +60,8 @@ class DemoTest {
         rows.stream().map(Workload.Result::configuration).collect(Collectors.toSet());
     assertTrue(configurations.containsAll(Set.of("socket / length / identity",
         "socket / delimiter / identity", "socket / varint / identity")), configurations::toString);
-    int expected = PluginRegistry.names(Transport.class).size()
-        * PluginRegistry.names(io.protorpc.spi.Framing.class).size()
-        * PluginRegistry.names(Compressor.class).size();
+    long expected = available(Transport.class) * available(io.protorpc.spi.Framing.class)
+        * available(Compressor.class);
     assertEquals(expected, rows.size(), "one row per transport x framing x compressor");
     for (Workload.Result r : rows) {
       assertEquals(12, r.calls(), r.toString());
@@ -74,6 +81,45 @@ class DemoTest {
           printed);
     }
     assertFalse(printed.contains("\tat "), printed);
+  }
+
+  @Test
+  void anUnavailablePluginIsNamedWithItsReasonAndLeftOutOfTheTable() throws Exception {
+    Compressor broken = new Compressor() {
+      @Override
+      public String name() {
+        return "brotli-test";
+      }
+
+      @Override
+      public Optional<String> unavailableReason() {
+        return Optional.of("native library not found for this platform");
+      }
+
+      @Override
+      public ByteBuffer compress(ByteBuffer input) {
+        throw new AssertionError("an unavailable compressor must not be used");
+      }
+
+      @Override
+      public ByteBuffer decompress(ByteBuffer input, int maxOutputBytes) {
+        throw new AssertionError("an unavailable compressor must not be used");
+      }
+    };
+    PluginRegistry.register(broken);
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      List<Workload.Result> rows =
+          Demo.inProcess(4, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+      String printed = bytes.toString(StandardCharsets.UTF_8);
+      assertTrue(printed.contains(
+          "brotli-test: installed but unavailable: native library not found"), printed);
+      assertTrue(rows.stream().noneMatch(r -> r.configuration().contains("brotli-test")),
+          rows::toString);
+      assertTrue(rows.stream().allMatch(Workload.Result::allSucceeded), rows::toString);
+    } finally {
+      PluginRegistry.unregister(broken);
+    }
   }
 
   @Test
