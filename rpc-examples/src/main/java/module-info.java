@@ -1,8 +1,14 @@
-/** Runnable examples and the demo. Transports and codecs arrive through the module path, not {@code requires}. */
+/**
+ * Runnable examples and the demo. Transports, codecs and other plugins arrive through the module
+ * path, not {@code requires}: the demo finds whatever is installed.
+ */
 module io.protorpc.examples {
-  requires io.protorpc;
+  // transitive: public classes here (ByteCountingTransport, the generated stubs) use its types
+  requires transitive io.protorpc;
 
   exports io.protorpc.examples;
   exports io.protorpc.examples.calculator;
   exports io.protorpc.examples.echo;
+  exports io.protorpc.examples.game;
+  exports io.protorpc.examples.recommend;
 }

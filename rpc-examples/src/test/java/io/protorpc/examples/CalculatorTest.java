@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.protorpc.ClientController;
-import io.protorpc.RpcClient;
 import io.protorpc.RpcException;
-import io.protorpc.RpcServer;
 import io.protorpc.StatusCode;
 import io.protorpc.examples.calculator.Calculator;
 import io.protorpc.examples.calculator.DivideRequest;
@@ -18,10 +16,8 @@ class CalculatorTest {
   @ParameterizedTest
   @ValueSource(strings = {"length", "delimiter"})
   void dividesAndReportsDivisionByZeroAsInvalidOperation(String framing) throws Exception {
-    try (RpcServer server = RpcServer.builder().addService(new CalculatorService()).start();
-        RpcClient client = RpcClient.builder().address(server.localAddress()).framing(framing)
-            .connect()) {
-      Calculator.BlockingInterface calc = Calculator.newBlockingStub(client);
+    try (Loopback loopback = Loopback.connect(framing)) {
+      Calculator.BlockingInterface calc = Calculator.newBlockingStub(loopback.client);
       assertEquals(2.5f, calc.divide(new ClientController(),
           DivideRequest.newBuilder().setNum1(10).setNum2(4).build()).getResult());
       assertEquals(7f, calc.divide(new ClientController(),

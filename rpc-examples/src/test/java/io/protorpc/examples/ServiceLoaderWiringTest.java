@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * Proves the plugins are found by name both ways a deployment can load them: as named modules on
  * the module path ({@code provides} in module-info) and as plain jars on a class path
  * ({@code META-INF/services}), the latter in a fresh class loader holding only rpc-api,
- * protobuf-java, the protobuf codec and the socket transport.
+ * protobuf-java, the protobuf codec, the socket transport and the example varint framing.
  */
 class ServiceLoaderWiringTest {
   private static final Map<String, String> EXPECTED = Map.of(
@@ -32,6 +32,7 @@ class ServiceLoaderWiringTest {
       "Codec/protobuf", "io.protorpc.codec.protobuf",
       "Framing/length", "io.protorpc",
       "Framing/delimiter", "io.protorpc",
+      "Framing/varint", "io.protorpc.examples.plugin",
       "Compressor/identity", "io.protorpc");
 
   private static Path[] artifacts() throws URISyntaxException {
@@ -40,6 +41,7 @@ class ServiceLoaderWiringTest {
         locationOf(com.google.protobuf.Message.class),
         locationOf(PluginRegistry.find(Codec.class, "protobuf").getClass()),
         locationOf(PluginRegistry.find(Transport.class, "socket").getClass()),
+        locationOf(PluginRegistry.find(Framing.class, "varint").getClass()),
     };
   }
 
@@ -71,8 +73,6 @@ class ServiceLoaderWiringTest {
     for (int i = 0; i < paths.length; i++) {
       urls[i] = paths[i].toUri().toURL();
     }
-    // parent: the boot loader, which cannot see this JVM's module path (the platform loader would
-    // delegate to the application loader for the io.protorpc packages)
     // parent: the boot loader, which cannot see this JVM's module path (the platform loader would
     // delegate to the application loader for the io.protorpc packages)
     Thread self = Thread.currentThread();

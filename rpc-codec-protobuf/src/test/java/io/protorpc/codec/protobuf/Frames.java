@@ -9,7 +9,6 @@ import io.protorpc.codec.protobuf.wire.Header;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.List;
 
 /** Test helpers: frames built by hand, and buffer and metadata comparisons. */
@@ -44,26 +43,6 @@ final class Frames {
       out.writeBytes(p);
     }
     return out.toByteArray();
-  }
-
-  /** The encoded parts joined into one heap buffer, as a framing would deliver them. */
-  static ByteBuffer join(ByteBuffer[] parts) {
-    int total = 0;
-    for (ByteBuffer p : parts) {
-      total += p.remaining();
-    }
-    ByteBuffer out = ByteBuffer.allocate(total);
-    for (ByteBuffer p : parts) {
-      out.put(p.duplicate());
-    }
-    return out.flip();
-  }
-
-  /** The remaining bytes of {@code buffer}, without moving its position. */
-  static byte[] bytes(ByteBuffer buffer) {
-    byte[] out = new byte[buffer.remaining()];
-    buffer.duplicate().get(out);
-    return out;
   }
 
   static void assertSameMetadata(Metadata expected, Metadata actual) {

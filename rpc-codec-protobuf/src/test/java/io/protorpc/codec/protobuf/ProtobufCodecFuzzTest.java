@@ -1,7 +1,7 @@
 package io.protorpc.codec.protobuf;
 
-import static io.protorpc.codec.protobuf.Frames.bytes;
-import static io.protorpc.codec.protobuf.Frames.join;
+import static io.protorpc.testkit.CodecConformanceSuite.bytes;
+import static io.protorpc.testkit.CodecConformanceSuite.join;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 

@@ -1,8 +1,10 @@
 package io.protorpc.codec.protobuf;
 
 import static io.protorpc.codec.protobuf.Frames.assertSameMetadata;
-import static io.protorpc.codec.protobuf.Frames.bytes;
-import static io.protorpc.codec.protobuf.Frames.join;
+import static io.protorpc.testkit.CodecConformanceSuite.bytes;
+import static io.protorpc.testkit.CodecConformanceSuite.fullMetadata;
+import static io.protorpc.testkit.CodecConformanceSuite.fullStatus;
+import static io.protorpc.testkit.CodecConformanceSuite.join;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -32,17 +34,7 @@ class ProtobufCodecRoundTripTest {
   private static final ProtobufCodec CODEC = new ProtobufCodec();
   private static final int MAX_HEADER = 64 * 1024;
 
-  private static Metadata fullMetadata() {
-    return new Metadata()
-        .put("user-agent", "protorpc-test/1.0 (ünïcode ✓)")
-        .putBytes("trace.bin", new byte[] {0, 1, (byte) 0x80, (byte) 0xFF, 0, 42})
-        .put("x_empty", "");
-  }
-
-  private static Status fullStatus() {
-    return Status.of(StatusCode.FAILED_PRECONDITION, "account is frozen")
-        .withDetails(StringValue.of("frozen since 2024-01-01"));
-  }
+  // fullMetadata() and fullStatus() are the testkit codec suite's fixtures.
 
   /** An envelope of {@code kind} with every field set, whether or not the kind uses it. */
   private static Envelope fullEnvelope(Envelope.Kind kind, byte[] payload) {
@@ -68,13 +60,13 @@ class ProtobufCodecRoundTripTest {
     assertEquals("Withdraw", got.method());
     assertEquals(Long.MAX_VALUE, got.timeoutMicros());
     assertSameMetadata(sent.metadata(), got.metadata());
-    assertEquals("protorpc-test/1.0 (ünïcode ✓)", got.metadata().get("user-agent"));
+    assertEquals(fullMetadata().get("user-agent"), got.metadata().get("user-agent"));
     assertEquals("zstd", got.compression());
     assertArrayEquals(payload, bytes(got.payload()));
     if (kind == Envelope.Kind.RESPONSE || kind == Envelope.Kind.GOAWAY) {
       assertEquals(sent.status(), got.status());
-      assertEquals("frozen since 2024-01-01",
-          got.status().details(StringValue.class).orElseThrow().getValue());
+      assertEquals(fullStatus().details(StringValue.class).orElseThrow(),
+          got.status().details(StringValue.class).orElseThrow());
       assertTrue(got.status().details(Int64Value.class).isEmpty(), "details of another type");
     } else {
       assertNull(got.status(), "only RESPONSE and GOAWAY carry a status");
@@ -83,17 +75,12 @@ class ProtobufCodecRoundTripTest {
 
   @ParameterizedTest
   @EnumSource(Envelope.Kind.class)
-  void minimalEnvelopeRoundTrips(Envelope.Kind kind) throws Exception {
+  void minimalEnvelopeHasTheSharedOkStatusOrNone(Envelope.Kind kind) throws Exception {
+    // The rest of a minimal envelope's round trip is checked by the testkit's codec suite
+    // (ProtobufCodecConformanceTest); this is the protobuf codec's own promise about the status.
     Envelope got = roundTrip(new Envelope(kind, 0, null, null, 0, null, null, null, null));
 
     assertEquals(kind, got.kind());
-    assertEquals(0, got.callId());
-    assertEquals("", got.service());
-    assertEquals("", got.method());
-    assertEquals(0, got.timeoutMicros());
-    assertTrue(got.metadata().isEmpty());
-    assertEquals("", got.compression());
-    assertEquals(0, got.payload().remaining());
     if (kind == Envelope.Kind.RESPONSE || kind == Envelope.Kind.GOAWAY) {
       assertSame(Status.OK, got.status(), "a missing status decodes as OK");
     } else {

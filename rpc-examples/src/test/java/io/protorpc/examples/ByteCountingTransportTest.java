@@ -1,0 +1,51 @@
+package io.protorpc.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.protorpc.ClientController;
+import io.protorpc.PluginRegistry;
+import io.protorpc.RpcClient;
+import io.protorpc.RpcServer;
+import io.protorpc.examples.echo.EchoMessage;
+import io.protorpc.examples.echo.EchoService;
+import io.protorpc.spi.Transport;
+import org.junit.jupiter.api.Test;
+
+class ByteCountingTransportTest {
+
+  @Test
+  void whatOneSideWritesTheOtherReads() throws Exception {
+    Transport socket = PluginRegistry.find(Transport.class, "socket");
+    ByteCountingTransport serverSide = new ByteCountingTransport(socket);
+    ByteCountingTransport clientSide = new ByteCountingTransport(socket);
+    assertEquals("socket", clientSide.name(), "invisible to the peer and the registry");
+    try (RpcServer server = Demo.serving(RpcServer.builder().transport(serverSide)).start();
+        RpcClient client = RpcClient.builder().address(server.localAddress())
+            .transport(clientSide).connect()) {
+      long handshake = clientSide.bytesTotal();
+      assertTrue(handshake > 0, "the preface is counted");
+
+      EchoService.BlockingInterface echo = EchoService.newBlockingStub(client);
+      EchoMessage tenKib = EchoMessage.newBuilder()
+          .setPayload(ByteString.copyFrom(new byte[10_240])).build();
+      for (int i = 0; i < 5; i++) {
+        echo.echo(new ClientController(), tenKib);
+      }
+      // Each call sends and receives the 10 KiB payload plus a few dozen bytes of header and frame.
+      long perCall = (clientSide.bytesTotal() - handshake) / 5;
+      assertTrue(perCall > 2 * 10_240 && perCall < 2 * 10_240 + 200, perCall + " bytes per call");
+
+      // The server read every request before answering it, so its reads are all counted; its
+      // last write is counted once that write returns, which may be just after the client has
+      // the response: wait (bounded) for it.
+      assertEquals(clientSide.bytesWritten(), serverSide.bytesRead());
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (serverSide.bytesWritten() != clientSide.bytesRead() && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      assertEquals(clientSide.bytesRead(), serverSide.bytesWritten());
+    }
+  }
+}
