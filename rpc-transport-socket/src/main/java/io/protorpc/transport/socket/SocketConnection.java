@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
 import java.util.Optional;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
@@ -52,6 +53,10 @@ final class SocketConnection implements Connection {
   private volatile boolean unflushed;
   private volatile ConnectionHandler handler;
   private volatile Thread reader;
+
+  /** How long a failed write waits for the reader to report the peer's reason for closing. */
+  private static final long READER_GRACE_MILLIS = 100;
+  private final CountDownLatch closedSignal = new CountDownLatch(1);
 
   /**
    * @param onFinished runs on the reader thread once it has told the handler and is about to end
@@ -189,6 +194,9 @@ final class SocketConnection implements Connection {
       out.flush();
       unflushed = false;
     } catch (IOException e) {
+      // A write fails when the peer has gone; what it said before going (a TLS alert, say) is
+      // usually already in the receive buffer. Give the reader a moment to report that first.
+      awaitClosedByReader();
       closeWith(e);
       if (closed.get().cause() != e) {
         // Closed by someone else first (a write to a socket closed under it fails too).
@@ -283,7 +291,16 @@ final class SocketConnection implements Connection {
    */
   void closeWith(Throwable cause) {
     if (closed.compareAndSet(null, cause == null ? ORDERLY : new Closed(cause))) {
+      closedSignal.countDown();
       closeSocket();
+    }
+  }
+
+  private void awaitClosedByReader() {
+    try {
+      closedSignal.await(READER_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
     }
   }
 
