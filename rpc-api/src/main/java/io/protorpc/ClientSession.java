@@ -143,6 +143,12 @@ final class ClientSession extends Session {
 
   @Override
   void onLivenessTimeout(LivenessFailure failure, Status status) {
+    if (failure == LivenessFailure.IDLE) {
+      // no new calls here; a call racing with this still completes before the close
+      draining = true;
+      closeIfDrained();
+      return;
+    }
     goAway = status;
     close();
     failAll(status); // at once: closing a socket to a dead peer may take a while to be reported

@@ -32,6 +32,7 @@ final class ServerSession extends Session {
   private volatile int peerMaxMessageSize = Integer.MAX_VALUE;
   private volatile int peerMaxHeaderSize = Integer.MAX_VALUE;
   private volatile boolean draining;
+  private volatile boolean idleGoAwaySent;
 
   ServerSession(RpcServer server, Connection connection) {
     super(server.limits);
@@ -337,18 +338,16 @@ final class ServerSession extends Session {
   void onLivenessTimeout(LivenessFailure failure, Status status) {
     LOG.log(System.Logger.Level.DEBUG, "closing connection from " + connection.remoteAddress()
         + ": " + status.message());
-    if (failure == LivenessFailure.UNRESPONSIVE) {
-      close(); // nothing more can be said to this peer
+    if (failure == LivenessFailure.UNRESPONSIVE || idleGoAwaySent) {
+      close(); // nothing more can be said to this peer, or it ignored our go-away
       return;
     }
-    // idle: say goodbye, on another thread since a write may block
+    // Idle: ask the client to go away and let it close, so that a call it sends meanwhile is
+    // still served rather than lost; if it is still here a whole idle period later, close.
+    idleGoAwaySent = true;
     try {
-      server.executor.execute(() -> {
-        if (activeCalls() == 0) {
-          sendQuietly(Envelope.control(Envelope.Kind.GOAWAY, 0, Status.OK, null));
-        }
-        close();
-      });
+      server.executor.execute(() -> sendQuietly(Envelope.control(Envelope.Kind.GOAWAY, 0,
+          Status.of(StatusCode.OK, "idle"), null)));
     } catch (RejectedExecutionException e) {
       close();
     }

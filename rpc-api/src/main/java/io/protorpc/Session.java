@@ -114,9 +114,10 @@ abstract class Session implements ConnectionHandler {
     }
     if (k.idleTimeoutNanos() > 0 && activeCalls() == 0
         && now - lastCallActivityNanos >= k.idleTimeoutNanos()) {
-      stopKeepAlive();
+      long idleMillis = (now - lastCallActivityNanos) / 1_000_000;
+      touchCalls(); // the role may keep the connection a while longer; count afresh from here
       onLivenessTimeout(LivenessFailure.IDLE, Status.of(StatusCode.UNAVAILABLE,
-          "connection idle for " + (now - lastCallActivityNanos) / 1_000_000 + " ms"));
+          "connection idle for " + idleMillis + " ms"));
     }
   }
 
