@@ -68,6 +68,28 @@ public abstract class CallSemanticsSuite extends RobustnessSuite {
     return new CompletableFuture<>();
   }
 
+  // ---------------------------------------------------------------- ordering
+
+  @ParameterizedTest
+  @MethodSource("framings")
+  void responsesMayOvertakeEarlierCalls(String framing) throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    RpcClient client = connect(server, framing, b -> { });
+    List<String> completionOrder = new CopyOnWriteArrayList<>();
+    CountDownLatch both = new CountDownLatch(2);
+    TestService.newStub(client).delay(new ClientController(), delay(500, "slow"), r -> {
+      completionOrder.add(r.getText());
+      both.countDown();
+    });
+    TestService.newStub(client).delay(new ClientController(), delay(0, "fast"), r -> {
+      completionOrder.add(r.getText());
+      both.countDown();
+    });
+    assertTrue(both.await(WAIT_SECONDS, TimeUnit.SECONDS));
+    assertEquals(List.of("fast", "slow"), completionOrder,
+        "a slow call must not hold up a later fast one on the same connection");
+  }
+
   // ---------------------------------------------------------------- one-way calls
 
   @ParameterizedTest
