@@ -342,7 +342,8 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
   private void send(ClientSession s, Call call, long now) {
     String service = call.method.getService().getFullName();
-    Metadata metadata = call.controller.requestMetadata().copy();
+    Metadata requested = call.controller.requestMetadata();
+    Metadata metadata = requested.isEmpty() ? Metadata.empty() : requested.copy();
     int maxRequest = Math.min(limits.maxMessageSize(), s.maxRequestSize());
     int size = call.request.getSerializedSize();
     if (size > maxRequest) {

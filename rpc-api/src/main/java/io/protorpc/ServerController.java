@@ -31,7 +31,7 @@ public final class ServerController implements RpcController {
   private final SSLSession sslSession; // null: plaintext
   private final Metadata responseMetadata = new Metadata();
   private volatile Status status = Status.OK;
-  private final List<RpcCallback<Object>> cancelCallbacks = new ArrayList<>();
+  private final List<RpcCallback<Object>> cancelCallbacks = new ArrayList<>(0);
   private boolean canceled; // guarded by cancelCallbacks
 
   ServerController(String service, String method, SocketAddress remoteAddress,
