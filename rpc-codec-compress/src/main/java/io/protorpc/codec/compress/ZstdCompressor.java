@@ -1,12 +1,5 @@
 package io.protorpc.codec.compress;
 
-import com.github.luben.zstd.EndDirective;
-import com.github.luben.zstd.Zstd;
-import com.github.luben.zstd.ZstdCompressCtx;
-import com.github.luben.zstd.ZstdDecompressCtx;
-import com.github.luben.zstd.ZstdDictCompress;
-import com.github.luben.zstd.ZstdDictDecompress;
-import com.github.luben.zstd.ZstdException;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.LimitExceededException;
 import io.protorpc.spi.ProtocolException;
@@ -40,18 +33,17 @@ public final class ZstdCompressor implements Compressor {
   public static final int DEFAULT_LEVEL = 3;
   /** Windows up to this size are always accepted (RFC 8878 recommends decoders support 8 MB). */
   static final long MIN_WINDOW_LIMIT = 8L << 20;
-  private static final int MAX_ARRAY = Integer.MAX_VALUE - 16;
   private static final Cleaner CLEANER = Cleaner.create();
 
   private final int level;
   private final ZstdDictionary dictionary;
-  private final Pool<ZstdCompressCtx> compressors;
-  private final Pool<ZstdDecompressCtx> decompressors;
-  private final Pool<ZstdDecompressCtx> dictionaryDecompressors;
+  /** Created on first use, so that a missing native library or jar is reported, not thrown. */
+  private volatile ZstdContexts contexts;
 
   /** Level {@value #DEFAULT_LEVEL}, no dictionary. Does not touch the native library. */
   public ZstdCompressor() {
-    this(DEFAULT_LEVEL, null, false);
+    this.level = DEFAULT_LEVEL;
+    this.dictionary = null;
   }
 
   /**
@@ -74,57 +66,41 @@ public final class ZstdCompressor implements Compressor {
    * @throws IllegalStateException if the zstd native library is unavailable here
    */
   public ZstdCompressor(int level, ZstdDictionary dictionary) {
-    this(level, dictionary, true);
-  }
-
-  private ZstdCompressor(int level, ZstdDictionary dictionary, boolean validate) {
-    if (validate) {
-      requireNative();
-      if (level < minLevel() || level > maxLevel()) {
-        throw new IllegalArgumentException("zstd level " + level + " is outside " + minLevel()
-            + ".." + maxLevel());
-      }
+    requireNative();
+    if (level < minLevel() || level > maxLevel()) {
+      throw new IllegalArgumentException("zstd level " + level + " is outside " + minLevel()
+          + ".." + maxLevel());
     }
     this.level = level;
     this.dictionary = dictionary;
-    int capacity = Pool.DEFAULT_CAPACITY;
-    if (dictionary == null) {
-      compressors = new Pool<>(capacity, () -> new ZstdCompressCtx().setLevel(level),
-          ZstdCompressCtx::close);
-      dictionaryDecompressors = null;
-    } else {
-      // Digested once and shared by every pooled context (zstd-jni frees them when unreachable).
-      ZstdDictCompress cdict = new ZstdDictCompress(dictionary.bytesShared(), level);
-      ZstdDictDecompress ddict = new ZstdDictDecompress(dictionary.bytesShared());
-      compressors = new Pool<>(capacity,
-          () -> new ZstdCompressCtx().setLevel(level).loadDict(cdict), ZstdCompressCtx::close);
-      dictionaryDecompressors = new Pool<>(capacity,
-          () -> new ZstdDecompressCtx().loadDict(ddict), ZstdDecompressCtx::close);
-    }
-    decompressors = new Pool<>(capacity, ZstdDecompressCtx::new, ZstdDecompressCtx::close);
-    // Contexts hold native memory and have no finalizer: free the idle ones with this compressor.
-    Pool<ZstdCompressCtx> c = compressors;
-    Pool<ZstdDecompressCtx> d = decompressors;
-    Pool<ZstdDecompressCtx> dd = dictionaryDecompressors;
-    CLEANER.register(this, () -> {
-      c.drain();
-      d.drain();
-      if (dd != null) {
-        dd.drain();
+    contexts(); // digest the dictionary now: a bad one fails here, not on the first call
+  }
+
+  private ZstdContexts contexts() {
+    ZstdContexts c = contexts;
+    if (c == null) {
+      synchronized (this) { // once per compressor
+        c = contexts;
+        if (c == null) {
+          c = new ZstdContexts(level, dictionary);
+          CLEANER.register(this, c::drain); // c must not refer to this compressor
+          contexts = c;
+        }
       }
-    });
+    }
+    return c;
   }
 
   /** The lowest level zstd accepts (negative levels trade ratio for speed). */
   public static int minLevel() {
     requireNative();
-    return Zstd.minCompressionLevel();
+    return ZstdContexts.minLevel();
   }
 
   /** The highest level zstd accepts. */
   public static int maxLevel() {
     requireNative();
-    return Zstd.maxCompressionLevel();
+    return ZstdContexts.maxLevel();
   }
 
   @Override
@@ -148,40 +124,11 @@ public final class ZstdCompressor implements Compressor {
   @Override
   public ByteBuffer compress(ByteBuffer input) throws IOException {
     checkNative();
-    int n = input.remaining();
-    long bound = Zstd.compressBound(n);
-    if (bound > MAX_ARRAY) {
-      throw new IOException("a payload of " + n + " bytes is too large for zstd to compress");
-    }
-    byte[] out = new byte[(int) bound];
-    int length;
     try {
-      length = with(compressors, ctx -> compressInto(ctx, input, out));
-    } catch (ZstdException e) {
-      throw new IOException("zstd compression failed: " + e.getMessage(), e);
+      return contexts().compress(input);
+    } finally {
+      Reference.reachabilityFence(this); // its cleaner drains the pool the call is using
     }
-    return BoundedOutput.trimmed(out, length);
-  }
-
-  private static int compressInto(ZstdCompressCtx ctx, ByteBuffer input, byte[] out)
-      throws IOException {
-    int n = input.remaining();
-    if (input.hasArray()) {
-      return ctx.compressByteArray(out, 0, out.length,
-          input.array(), input.arrayOffset() + input.position(), n);
-    }
-    if (input.isDirect()) {
-      ByteBuffer src = input.duplicate();
-      ByteBuffer dst = ByteBuffer.wrap(out);
-      // One END call on a fresh frame writes the content size, like compressByteArray does.
-      if (!ctx.compressByteBufferStream(dst, src, EndDirective.END) || src.hasRemaining()) {
-        throw new IOException("zstd did not finish the frame within its size bound");
-      }
-      return dst.position();
-    }
-    byte[] copy = new byte[n]; // a read-only heap buffer: its array is out of reach
-    input.duplicate().get(copy);
-    return ctx.compressByteArray(out, 0, out.length, copy, 0, n);
   }
 
   @Override
@@ -189,31 +136,33 @@ public final class ZstdCompressor implements Compressor {
     BoundedOutput.checkLimit(maxOutputBytes);
     checkNative();
     ZstdFrameHeader header = ZstdFrameHeader.read(input);
-    Pool<ZstdDecompressCtx> pool = decompressorsFor(header.dictionaryId());
+    boolean withDictionary = checkDictionary(header.dictionaryId());
     try {
       if (header.contentSizeKnown()) {
         if (header.contentSize() > maxOutputBytes) {
           throw new LimitExceededException("zstd frame declares " + header.contentSize()
               + " bytes of content, more than the limit of " + maxOutputBytes + " bytes");
         }
-        int size = (int) header.contentSize();
-        return with(pool, ctx -> decompressKnownSize(ctx, input, size));
+        return contexts().decompressKnownSize(withDictionary, input, (int) header.contentSize());
       }
       long windowLimit = Math.max(MIN_WINDOW_LIMIT, maxOutputBytes);
       if (header.windowSize() > windowLimit) {
         throw new LimitExceededException("zstd frame of undeclared size needs a window of "
             + header.windowSize() + " bytes, more than the limit of " + windowLimit + " bytes");
       }
-      return with(pool, ctx -> decompressStreaming(ctx, input, maxOutputBytes));
-    } catch (ZstdException e) {
-      throw new ProtocolException("corrupt zstd frame: " + e.getMessage(), e);
+      return contexts().decompressStreaming(withDictionary, input, maxOutputBytes);
+    } finally {
+      Reference.reachabilityFence(this);
     }
   }
 
-  private Pool<ZstdDecompressCtx> decompressorsFor(long frameDictionaryId)
-      throws ProtocolException {
+  /**
+   * Whether a frame with this dictionary id is decoded with this side's dictionary (false: without
+   * any); refuses a frame whose dictionary this side does not have.
+   */
+  private boolean checkDictionary(long frameDictionaryId) throws ProtocolException {
     if (frameDictionaryId == 0) {
-      return decompressors;
+      return false;
     }
     if (dictionary == null) {
       throw new ProtocolException("zstd frame was compressed with dictionary id "
@@ -225,93 +174,7 @@ public final class ZstdCompressor implements Compressor {
           + frameDictionaryId + ", but this side's dictionary has id " + dictionary.id()
           + "; load the same dictionary on both sides");
     }
-    return dictionaryDecompressors;
-  }
-
-  /** One-shot decoding into an array of exactly the declared size. */
-  private static ByteBuffer decompressKnownSize(ZstdDecompressCtx ctx, ByteBuffer input, int size)
-      throws ProtocolException {
-    byte[] out = new byte[size];
-    int n;
-    if (input.hasArray()) {
-      n = ctx.decompressByteArray(out, 0, size,
-          input.array(), input.arrayOffset() + input.position(), input.remaining());
-    } else if (input.isDirect()) {
-      n = ctx.decompressDirectByteBufferToByteArray(out, 0, size,
-          input, input.position(), input.remaining());
-    } else {
-      byte[] copy = new byte[input.remaining()];
-      input.duplicate().get(copy);
-      n = ctx.decompressByteArray(out, 0, size, copy, 0, copy.length);
-    }
-    if (n != size) {
-      throw new ProtocolException("corrupt zstd frame: it declares " + size + " bytes of content"
-          + " but holds " + n);
-    }
-    return ByteBuffer.wrap(out);
-  }
-
-  /** Streaming decoding for frames that do not declare their size, bounded by the limit. */
-  private static ByteBuffer decompressStreaming(ZstdDecompressCtx ctx, ByteBuffer input, int limit)
-      throws ProtocolException {
-    ByteBuffer src = input.isDirect() || input.hasArray() ? input.duplicate() : heapCopy(input);
-    BoundedOutput out = BoundedOutput.growing(src.remaining(), limit);
-    while (out.makeRoom()) {
-      ByteBuffer dst = out.free();
-      int consumedBefore = src.position();
-      boolean frameDone = ctx.decompressByteBufferStream(dst, src);
-      int produced = dst.position() - out.size();
-      out.advance(produced);
-      if (frameDone) {
-        return finish(out, src);
-      }
-      if (produced == 0 && src.position() == consumedBefore) {
-        throw truncated();
-      }
-    }
-    // Exactly `limit` bytes so far: accept only if the frame ends here without another byte.
-    byte[] probe = new byte[1];
-    while (true) {
-      ByteBuffer dst = ByteBuffer.wrap(probe);
-      int consumedBefore = src.position();
-      boolean frameDone = ctx.decompressByteBufferStream(dst, src);
-      if (dst.position() > 0) {
-        throw BoundedOutput.exceeded("zstd frame", limit);
-      }
-      if (frameDone) {
-        return finish(out, src);
-      }
-      if (src.position() == consumedBefore) {
-        throw truncated();
-      }
-    }
-  }
-
-  private static ByteBuffer finish(BoundedOutput out, ByteBuffer src) throws ProtocolException {
-    if (src.hasRemaining()) {
-      throw new ProtocolException("corrupt zstd data: " + src.remaining()
-          + " bytes after the end of the frame");
-    }
-    return out.result();
-  }
-
-  private static ProtocolException truncated() {
-    return new ProtocolException("truncated zstd frame: the input ends before the frame does");
-  }
-
-  private static ByteBuffer heapCopy(ByteBuffer input) {
-    ByteBuffer copy = ByteBuffer.allocate(input.remaining());
-    copy.put(input.duplicate()).flip();
-    return copy;
-  }
-
-  /** Runs pooled work, keeping this compressor (whose cleaner drains the pools) reachable. */
-  private <T, R> R with(Pool<T> pool, Pool.Work<? super T, ? extends R> work) throws IOException {
-    try {
-      return pool.use(work);
-    } finally {
-      Reference.reachabilityFence(this);
-    }
+    return true;
   }
 
   @Override
@@ -337,7 +200,7 @@ public final class ZstdCompressor implements Compressor {
   static final class NativeLibrary {
     static final Optional<String> PROBLEM = probe(() -> {
       com.github.luben.zstd.util.Native.load();
-      Zstd.maxCompressionLevel(); // a real native call: loading alone may not bind the symbols
+      ZstdContexts.maxLevel(); // a real native call: loading alone may not bind the symbols
     });
 
     private NativeLibrary() {}
@@ -347,7 +210,7 @@ public final class ZstdCompressor implements Compressor {
       try {
         load.run();
         return Optional.empty();
-      } catch (LinkageError | RuntimeException e) {
+      } catch (LinkageError | RuntimeException e) { // NoClassDefFoundError too: no zstd-jni jar
         return Optional.of("the zstd-jni native library cannot be loaded on "
             + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ": " + e);
       }

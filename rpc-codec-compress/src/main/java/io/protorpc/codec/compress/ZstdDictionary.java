@@ -1,7 +1,5 @@
 package io.protorpc.codec.compress;
 
-import com.github.luben.zstd.Zstd;
-import com.github.luben.zstd.ZstdException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -98,23 +96,14 @@ public final class ZstdDictionary {
     for (byte[] s : array) {
       total += Objects.requireNonNull(s, "sample").length;
     }
-    byte[] buffer = new byte[maxSize];
-    long size;
-    String error;
     try {
-      size = Zstd.trainFromBuffer(array, buffer, false, ZstdCompressor.DEFAULT_LEVEL);
-      error = Zstd.isError(size) ? Zstd.getErrorName(size) : null;
-    } catch (ZstdException e) { // some refusals come as exceptions, others as error codes
-      size = -1;
-      error = e.getMessage();
-    }
-    if (error != null) {
+      return of(ZstdContexts.train(array, maxSize, ZstdCompressor.DEFAULT_LEVEL));
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("zstd cannot train a dictionary of up to " + maxSize
-          + " bytes from " + array.length + " samples (" + total + " bytes): " + error
+          + " bytes from " + array.length + " samples (" + total + " bytes): " + e.getMessage()
           + "; give it more samples, or more bytes of them (about 100 times the dictionary size"
-          + " is a good start), or ask for a smaller dictionary");
+          + " is a good start), or ask for a smaller dictionary", e);
     }
-    return of(Arrays.copyOf(buffer, (int) size));
   }
 
   /** Writes the dictionary's bytes to {@code file}, replacing it. */

@@ -31,25 +31,43 @@ class CompressModuleTest {
    * provider is still listed, reports itself unavailable, and the lookup error gives the reason.
    */
   @Test
-  void lookupOfUnloadableZstdSaysWhy() throws Exception {
+  void lookupOfZstdWithoutItsNativeLibrarySaysWhy() throws Exception {
+    String output = lookupInChildJvm(true, "-Dos.arch=bogus");
+    assertTrue(output.contains("Compressor 'zstd' is installed but unavailable"), output);
+    assertTrue(output.contains("zstd-jni native library cannot be loaded"), output);
+    assertTrue(output.contains("bogus"), output);
+  }
+
+  /** Even without the zstd-jni jar the provider loads, and says what is missing. */
+  @Test
+  void lookupOfZstdWithoutZstdJniSaysWhy() throws Exception {
+    String output = lookupInChildJvm(false);
+    assertTrue(output.contains("Compressor 'zstd' is installed but unavailable"), output);
+    assertTrue(output.contains("NoClassDefFoundError"), output);
+  }
+
+  /** Runs {@link LookupZstd} on the class path (this JVM's paths, with or without zstd-jni). */
+  private static String lookupInChildJvm(boolean withZstdJni, String... jvmOptions)
+      throws Exception {
     List<String> path = new ArrayList<>();
     for (String property : List.of("jdk.module.path", "java.class.path")) {
-      String value = System.getProperty(property);
-      if (value != null && !value.isEmpty()) {
-        path.add(value);
+      for (String entry : System.getProperty(property, "").split(File.pathSeparator)) {
+        if (!entry.isEmpty() && (withZstdJni || !entry.contains("zstd-jni"))) {
+          path.add(entry);
+        }
       }
     }
     path.add(Path.of(CompressModuleTest.class.getProtectionDomain().getCodeSource().getLocation()
         .toURI()).toString());
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-Dos.arch=bogus", "-cp", String.join(File.pathSeparator, path),
-        LookupZstd.class.getName())
-        .redirectErrorStream(true).start();
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "child JVM finished");
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of(jvmOptions));
+    command.addAll(List.of("-cp", String.join(File.pathSeparator, path),
+        LookupZstd.class.getName()));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(p.getInputStream().readAllBytes());
-    assertTrue(output.contains("Compressor 'zstd' is installed but unavailable"), output);
-    assertTrue(output.contains("zstd-jni native library cannot be loaded"), output);
-    assertTrue(output.contains("bogus"), output);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "child JVM finished");
+    return output;
   }
 
   /** Run in the child JVM. */
