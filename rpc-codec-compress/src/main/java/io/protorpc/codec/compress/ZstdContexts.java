@@ -102,29 +102,22 @@ final class ZstdContexts {
   /** Decodes a frame that declares {@code size} bytes (already checked against the limit). */
   ByteBuffer decompressKnownSize(boolean withDictionary, ByteBuffer input, int size)
       throws IOException {
-    try {
-      return pool(withDictionary).use(ctx -> decompressKnownSize(ctx, input, size));
-    } catch (ZstdException e) {
-      throw corrupt(e);
-    }
+    return decode(withDictionary, ctx -> decompressKnownSize(ctx, input, size));
   }
 
   /** Decodes a frame that declares no size, refusing it once it would exceed {@code limit}. */
   ByteBuffer decompressStreaming(boolean withDictionary, ByteBuffer input, int limit)
       throws IOException {
+    return decode(withDictionary, ctx -> decompressStreaming(ctx, input, limit));
+  }
+
+  private ByteBuffer decode(boolean withDictionary,
+      Pool.Work<ZstdDecompressCtx, ByteBuffer> work) throws IOException {
     try {
-      return pool(withDictionary).use(ctx -> decompressStreaming(ctx, input, limit));
+      return (withDictionary ? dictionaryDecompressors : decompressors).use(work);
     } catch (ZstdException e) {
-      throw corrupt(e);
+      throw new ProtocolException("corrupt zstd frame: " + e.getMessage(), e);
     }
-  }
-
-  private Pool<ZstdDecompressCtx> pool(boolean withDictionary) {
-    return withDictionary ? dictionaryDecompressors : decompressors;
-  }
-
-  private static ProtocolException corrupt(ZstdException e) {
-    return new ProtocolException("corrupt zstd frame: " + e.getMessage(), e);
   }
 
   /** One-shot decoding into an array of exactly the declared size. */
