@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * Proves the plugins are found by name both ways a deployment can load them: as named modules on
  * the module path ({@code provides} in module-info) and as plain jars on a class path
  * ({@code META-INF/services}), the latter in a fresh class loader holding only rpc-api,
- * protobuf-java, the protobuf codec, the socket transport and the example varint framing.
+ * protobuf-java, the protobuf codec, the socket transport, the example varint framing and the
+ * compressors (with zstd-jni).
  */
 class ServiceLoaderWiringTest {
   private static final Map<String, String> EXPECTED = Map.of(
@@ -33,15 +34,20 @@ class ServiceLoaderWiringTest {
       "Framing/length", "io.protorpc",
       "Framing/delimiter", "io.protorpc",
       "Framing/varint", "io.protorpc.examples.plugin",
-      "Compressor/identity", "io.protorpc");
+      "Compressor/identity", "io.protorpc",
+      "Compressor/zstd", "io.protorpc.codec.compress",
+      "Compressor/gzip", "io.protorpc.codec.compress");
 
-  private static Path[] artifacts() throws URISyntaxException {
+  private static Path[] artifacts() throws URISyntaxException, ClassNotFoundException {
     return new Path[] {
         locationOf(PluginRegistry.class),
         locationOf(com.google.protobuf.Message.class),
         locationOf(PluginRegistry.find(Codec.class, "protobuf").getClass()),
         locationOf(PluginRegistry.find(Transport.class, "socket").getClass()),
         locationOf(PluginRegistry.find(Framing.class, "varint").getClass()),
+        locationOf(PluginRegistry.find(Compressor.class, "zstd").getClass()),
+        locationOf(Class.forName("com.github.luben.zstd.Zstd", false,
+            PluginRegistry.find(Compressor.class, "zstd").getClass().getClassLoader())),
     };
   }
 

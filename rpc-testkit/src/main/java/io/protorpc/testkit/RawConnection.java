@@ -75,7 +75,15 @@ public final class RawConnection implements Closeable {
    * @return the server's preface fields ({@code status=ok} when accepted)
    */
   public Map<String, String> handshake(Framing framing, Codec codec) throws IOException {
-    write(preface(1, clientFields(framing.name(), codec.name())));
+    return handshake(framing, codec, "identity");
+  }
+
+  /** Like {@link #handshake(Framing, Codec)}, offering {@code compressor} besides identity. */
+  public Map<String, String> handshake(Framing framing, Codec codec, String compressor)
+      throws IOException {
+    Map<String, String> fields = clientFields(framing.name(), codec.name());
+    fields.put("compressors", compressor.equals("identity") ? "identity" : compressor + ",identity");
+    write(preface(1, fields));
     Map<String, String> reply = readPreface();
     if ("ok".equals(reply.get("status"))) {
       this.framing = framing;
