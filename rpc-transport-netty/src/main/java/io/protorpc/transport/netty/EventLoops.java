@@ -13,6 +13,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.FastThreadLocalThread;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -48,6 +50,7 @@ final class EventLoops {
 
   private final Kind kind;
   private final int threads;
+  private final LoopThreadFactory threadFactory;
   private final MultiThreadIoEventLoopGroup group;
   private int users; // guarded by this
   private boolean shutDown; // guarded by this
@@ -55,8 +58,8 @@ final class EventLoops {
   EventLoops(Kind kind, int threads) {
     this.kind = kind;
     this.threads = threads;
-    this.group = new MultiThreadIoEventLoopGroup(threads,
-        new LoopThreadFactory("protorpc-netty-" + kind.label), kind.ioHandler.get());
+    this.threadFactory = new LoopThreadFactory("protorpc-netty-" + kind.label);
+    this.group = new MultiThreadIoEventLoopGroup(threads, threadFactory, kind.ioHandler.get());
   }
 
   Kind kind() {
@@ -103,7 +106,7 @@ final class EventLoops {
 
   /**
    * If the group has been shut down, waits until its threads have ended or the deadline passes;
-   * never waits on one of the transport's own threads.
+   * never waits on one of the transport's own threads (which would wait for itself).
    */
   void awaitTerminationIfShutDown(long deadlineNanos) {
     synchronized (this) {
@@ -114,13 +117,17 @@ final class EventLoops {
     if (isLoopThread()) {
       return;
     }
-    long left = deadlineNanos - System.nanoTime();
-    if (left > 0) {
-      try {
-        group.terminationFuture().await(left, TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    try {
+      // The group's termination future completes just before its threads end: join them too.
+      for (Thread t : threadFactory.started) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        t.join(TimeUnit.NANOSECONDS.toMillis(left) + 1);
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -136,15 +143,19 @@ final class EventLoops {
     }
   }
 
-  /** Daemon threads named {@code protorpc-netty-<kind>-<group>-<n>}. */
+  /** Daemon threads named {@code protorpc-netty-<kind>-<group>-<n>}, remembered for joining. */
   private static final class LoopThreadFactory extends DefaultThreadFactory {
+    final List<Thread> started = new CopyOnWriteArrayList<>();
+
     LoopThreadFactory(String poolName) {
       super(poolName, true);
     }
 
     @Override
     protected Thread newThread(Runnable r, String name) {
-      return new LoopThread(threadGroup, r, name);
+      Thread t = new LoopThread(threadGroup, r, name);
+      started.add(t);
+      return t;
     }
   }
 

@@ -5,9 +5,9 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.protorpc.spi.Connection;
 import io.protorpc.spi.ConnectionHandler;
@@ -16,8 +16,11 @@ import java.io.InterruptedIOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -49,11 +52,19 @@ final class NettyConnection implements Connection {
   private final Pipe pipe = new Pipe();
   private final AtomicReference<Closed> closed = new AtomicReference<>();
   private final AtomicBoolean loopsReleased = new AtomicBoolean();
+  private final CompletableFuture<Void> finished = new CompletableFuture<>();
   /**
    * Writes handed to the pipeline whose flush has not run yet. A write's flush is skipped while
    * another write is queued behind it, so the last of a burst flushes for all of them.
    */
   private final AtomicInteger unflushedWrites = new AtomicInteger();
+  /**
+   * Writes admitted (they found the connection open) whose message the pipeline has not taken
+   * yet, plus writes being checked. An orderly close drains only once this is zero, so that every
+   * write admitted before it is in the outbound buffer ahead of the drain's marker.
+   */
+  private final AtomicInteger writesInFlight = new AtomicInteger();
+  private final AtomicBoolean drainQueued = new AtomicBoolean();
   private final ReentrantLock writableLock = new ReentrantLock();
   private final Condition writableOrClosed = writableLock.newCondition();
   private final AtomicInteger blockedWriters = new AtomicInteger();
@@ -87,9 +98,20 @@ final class NettyConnection implements Connection {
     }
   }
 
-  /** Ties the loops' release to the channel's closing; call once the channel is registered. */
+  /**
+   * Ties the loops' release to the channel's closing, and {@link #finished()} to both; call once
+   * the channel is registered.
+   */
   void releaseLoopsOnClose() {
-    channel.closeFuture().addListener(f -> releaseLoops());
+    channel.closeFuture().addListener(f -> {
+      releaseLoops();
+      finished.complete(null);
+    });
+  }
+
+  /** Completes once the channel has closed and this connection has released the loops. */
+  CompletableFuture<Void> finished() {
+    return finished;
   }
 
   /** Records the addresses; the channel must be connected. */
@@ -105,12 +127,18 @@ final class NettyConnection implements Connection {
    */
   void start(ConnectionHandler h) {
     this.handler = Objects.requireNonNull(h, "handler");
-    onLoop(() -> {
-      readStarted = true;
-      if (!readPaused) {
-        channel.config().setAutoRead(true);
-      }
-    });
+    if (channel.eventLoop().inEventLoop()) {
+      startReading();
+    } else {
+      channel.eventLoop().execute(this::startReading);
+    }
+  }
+
+  private void startReading() {
+    readStarted = true;
+    if (!readPaused) {
+      channel.config().setAutoRead(true);
+    }
   }
 
   Channel channel() {
@@ -128,6 +156,9 @@ final class NettyConnection implements Connection {
    * <p>Off the event loop the caller first waits while the channel is not writable (more than
    * {@code writeBufferBytes} pending), until it is or the connection closes. On the event loop it
    * never waits: if the write leaves the channel unwritable, reading pauses until it drains.
+   *
+   * <p>A write that returns normally was admitted before any close() and is sent before the
+   * close completes (within the close's time bound); one that finds the connection closed throws.
    */
   @Override
   public void write(ByteBuffer... buffers) throws IOException {
@@ -157,11 +188,42 @@ final class NettyConnection implements Connection {
       message.release();
       throw e;
     }
+    if (!admit()) {
+      message.release();
+      throw new IOException("connection closed");
+    }
     unflushedWrites.incrementAndGet();
-    // A void promise: a failed write reaches exceptionCaught, which closes the connection.
+    // A void promise: a failed write reaches exceptionCaught, which closes the connection. The
+    // pipe's write() ends this write's flight.
     channel.writeAndFlush(message, channel.voidPromise());
     if (onLoop && !channel.isWritable()) {
       pauseReading();
+    }
+  }
+
+  /**
+   * Counts a write in flight unless the connection is closed. The count goes up before the check
+   * and close() sets its flag before it looks at the count, so a write that is admitted is seen
+   * by the close, which then waits for the pipeline to take it.
+   */
+  private boolean admit() {
+    writesInFlight.incrementAndGet();
+    if (isOpen()) {
+      return true;
+    }
+    endFlight();
+    return false;
+  }
+
+  /** One write (or close()'s own check) is done; the last one after a close starts the drain. */
+  private void endFlight() {
+    if (writesInFlight.decrementAndGet() == 0 && closed.get() != null
+        && drainQueued.compareAndSet(false, true)) {
+      try {
+        channel.eventLoop().execute(this::drainThenClose);
+      } catch (RejectedExecutionException e) {
+        channel.close(); // the loop is shutting down: its channels are closed already
+      }
     }
   }
 
@@ -223,44 +285,64 @@ final class NettyConnection implements Connection {
   /**
    * Refuses further writes, lets the bytes of earlier writes drain (at most {@link
    * #CLOSE_FLUSH_MILLIS}), then closes the channel. Off the event loop it waits (bounded) until
-   * the channel is closed; on it, it returns at once.
+   * the channel is closed and, if this connection was the last user of its event loops, until
+   * their threads have ended; on the loop it returns at once.
    */
   @Override
   public void close() {
     closeAsync();
     if (!EventLoops.isLoopThread()) {
-      channel.closeFuture().awaitUninterruptibly(CLOSE_WAIT_MILLIS);
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+      if (awaitFinished(deadline)) {
+        loops.awaitTerminationIfShutDown(deadline);
+      }
     }
   }
 
-  /** {@link #close()} without waiting; the channel's close future tells when it is done. */
-  ChannelFuture closeAsync() {
-    if (closed.compareAndSet(null, ORDERLY)) {
-      wakeWriters();
-      onLoop(this::flushThenClose);
+  /** Waits until {@link #finished()} or the deadline; true if finished. */
+  boolean awaitFinished(long deadlineNanos) {
+    try {
+      finished.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
     }
-    return channel.closeFuture();
+  }
+
+  /** {@link #close()} without waiting; {@link #finished()} tells when it is done. */
+  void closeAsync() {
+    if (!closed.compareAndSet(null, ORDERLY)) {
+      return;
+    }
+    wakeWriters();
+    try {
+      // The bound on the drain: a peer that does not read cannot hold the close up.
+      ScheduledFuture<?> giveUp = channel.eventLoop().schedule(
+          () -> { channel.close(); }, CLOSE_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+      channel.closeFuture().addListener(f -> giveUp.cancel(false));
+    } catch (RejectedExecutionException e) {
+      channel.close();
+      return;
+    }
+    // close()'s own turn in the count: if no write is in flight, this starts the drain now.
+    writesInFlight.incrementAndGet();
+    endFlight();
   }
 
   /**
-   * On the loop. The marker's promise completes once every message before it has reached the
-   * socket (messages leave the outbound buffer in order); write tasks queued before this one are
-   * in the buffer by now, since the loop runs its tasks in order.
+   * On the loop, once every admitted write's message is in the outbound buffer: writes a marker
+   * behind them and closes when it completes, which is when everything before it has reached the
+   * socket (messages leave the buffer in order).
    */
-  private void flushThenClose() {
+  private void drainThenClose() {
     if (ctx == null || !channel.isActive()) {
       channel.close();
       return;
     }
-    ChannelFuture drained = ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
-    if (drained.isDone()) {
-      channel.close();
-      return;
-    }
-    drained.addListener(f -> channel.close());
-    ScheduledFuture<?> giveUp = channel.eventLoop().schedule(
-        () -> { channel.close(); }, CLOSE_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
-    channel.closeFuture().addListener(f -> giveUp.cancel(false));
+    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> channel.close());
   }
 
   /** Closes at once (no flush), recording {@code cause} if it is the first; idempotent. */
@@ -271,19 +353,6 @@ final class NettyConnection implements Connection {
     }
   }
 
-  /** Runs {@code task} on the channel's event loop: now if already there. */
-  private void onLoop(Runnable task) {
-    if (channel.eventLoop().inEventLoop()) {
-      task.run();
-      return;
-    }
-    try {
-      channel.eventLoop().execute(task);
-    } catch (RejectedExecutionException e) {
-      // The loop is shutting down, which happens only once its channels have closed.
-      channel.close();
-    }
-  }
 
   @Override
   public boolean isOpen() {
@@ -344,6 +413,16 @@ final class NettyConnection implements Connection {
      * while a read batch is running (channelReadComplete flushes; replies written from {@code
      * onRead} then leave together).
      */
+    /** Every message written through the channel is one of write()'s, now in the buffer. */
+    @Override
+    public void write(ChannelHandlerContext c, Object msg, ChannelPromise promise) {
+      try {
+        c.write(msg, promise);
+      } finally {
+        endFlight();
+      }
+    }
+
     @Override
     public void flush(ChannelHandlerContext c) {
       if (unflushedWrites.decrementAndGet() > 0) {

@@ -11,7 +11,6 @@ import io.protorpc.spi.Transport;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -126,14 +125,13 @@ final class NettyListener implements Listener {
     }
     // The server channel is closed (or closing): no connection joins the set after this pass
     // except one still being registered, which sees `closed` and closes itself.
-    List<ChannelFuture> closing = new ArrayList<>();
-    for (NettyConnection c : List.copyOf(connections)) {
-      closing.add(c.closeAsync());
+    List<NettyConnection> open = List.copyOf(connections);
+    for (NettyConnection c : open) {
+      c.closeAsync();
     }
     if (mayWait) {
-      for (ChannelFuture f : closing) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0 || !f.awaitUninterruptibly(TimeUnit.NANOSECONDS.toMillis(left) + 1)) {
+      for (NettyConnection c : open) {
+        if (!c.awaitFinished(deadline)) {
           break;
         }
       }
