@@ -78,6 +78,7 @@ final class NettyConnection implements Connection {
   private boolean flushAfterRead;
   private boolean readStarted; // the handler is set and reading may run
   private boolean readPaused; // reads stopped because the loop's own writes filled the buffer
+  private boolean inactive; // the channel has gone inactive
   private boolean notified; // onClosed has been called
 
   /**
@@ -136,8 +137,19 @@ final class NettyConnection implements Connection {
 
   private void startReading() {
     readStarted = true;
-    if (!readPaused) {
+    if (inactive) {
+      notifyClosed(); // closed between connecting and now: the handler still hears of it
+    } else if (!readPaused) {
       channel.config().setAutoRead(true);
+    }
+  }
+
+  /** On the loop: tells the handler, once, that the connection has ended. */
+  private void notifyClosed() {
+    ConnectionHandler h = handler;
+    if (h != null && !notified) {
+      notified = true;
+      h.onClosed(closed.get().cause());
     }
   }
 
@@ -457,12 +469,10 @@ final class NettyConnection implements Connection {
     @Override
     public void channelInactive(ChannelHandlerContext c) {
       closed.compareAndSet(null, ORDERLY); // the peer closed, or the socket went away
+      inactive = true;
+      reading = false;
       wakeWriters();
-      ConnectionHandler h = handler;
-      if (h != null && !notified) {
-        notified = true;
-        h.onClosed(closed.get().cause());
-      }
+      notifyClosed();
     }
   }
 

@@ -198,13 +198,25 @@ public final class NettyTransport implements Transport {
       throw new IllegalStateException(reason);
     });
     ChannelSetup setup = new ChannelSetup(options);
-    EventLoops l = acquire(options.ioThreads());
+    EventLoops l = acquire(options.ioThreads()); // the connection's hold, released as it closes
+    l.retain(); // this call's own: the loops must outlast a connection its peer closes at once
+    try {
+      return open(l, setup, address, handler);
+    } finally {
+      l.release();
+    }
+  }
+
+  /** Registers and connects a channel on {@code l}, which holds it; it is released on failure. */
+  private static NettyConnection open(EventLoops l, ChannelSetup setup,
+      InetSocketAddress address, ConnectionHandler handler) throws IOException {
     Channel channel;
     NettyConnection conn;
     try {
       channel = l.newSocketChannel();
       setup.configure(channel);
-      channel.config().setOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, setup.connectTimeoutMillis());
+      channel.config().setOption(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+          setup.connectTimeoutMillis());
       channel.config().setAutoRead(false); // reading starts once connect() returns
       conn = new NettyConnection(channel, l);
     } catch (RuntimeException | Error e) {

@@ -324,6 +324,34 @@ class NettyTransportTest extends LoopbackTest {
     }
   }
 
+  /** A peer may close before connect() has returned; the handler still hears of it, once. */
+  @Test
+  void peerClosingAtOnceStillGivesOnClosedOnce() throws Exception {
+    int connections = 20;
+    try (ServerSocket raw = new ServerSocket(0, connections, LOOPBACK)) {
+      Future<?> closer = pool.submit(() -> {
+        for (int i = 0; i < connections; i++) {
+          raw.accept().close();
+        }
+        return null;
+      });
+      List<Inbox> clients = new ArrayList<>();
+      for (int i = 0; i < connections; i++) {
+        Inbox client = new Inbox();
+        connect(transport, new InetSocketAddress(LOOPBACK, raw.getLocalPort()), OPTIONS, client);
+        clients.add(client);
+      }
+      closer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      for (Inbox client : clients) {
+        assertNull(client.awaitClosed(WAIT));
+      }
+      closeAll();
+      for (Inbox client : clients) {
+        assertEquals(1, client.closes());
+      }
+    }
+  }
+
   @Test
   void connectToAClosedPortFailsWithoutOnClosed() throws Exception {
     int port;
