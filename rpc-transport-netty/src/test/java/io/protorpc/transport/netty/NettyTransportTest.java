@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -22,15 +23,19 @@ import io.protorpc.spi.Transport;
 import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.module.ModuleDescriptor;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -366,6 +371,31 @@ class NettyTransportTest extends LoopbackTest {
         () -> "the failed connection holds threads: " + liveLoopThreads());
   }
 
+  /** A server whose accept queue is full lets connects hang: the connect timeout ends them. */
+  @Test
+  void connectGivesUpAfterTheConnectTimeout() throws Exception {
+    try (ServerSocket full = new ServerSocket(0, 1, LOOPBACK)) { // never accepts
+      boolean filled = false;
+      for (int i = 0; i < 10 && !filled; i++) {
+        Socket s = closeLater(new Socket());
+        try {
+          s.connect(full.getLocalSocketAddress(), 200);
+        } catch (SocketTimeoutException e) {
+          filled = true; // the kernel now drops further connection requests
+        }
+      }
+      assumeTrue(filled, "this kernel does not let a full accept queue stall connects");
+      TransportOptions quick = TransportOptions.builder()
+          .connectTimeout(Duration.ofMillis(300)).build();
+      Inbox client = new Inbox();
+      IOException e = assertTimeoutPreemptively(WAIT, () -> assertThrows(IOException.class,
+          () -> transport.connect((InetSocketAddress) full.getLocalSocketAddress(), quick,
+              client)));
+      assertTrue(e.getMessage().contains("timed out"), e.toString());
+      assertEquals(0, client.closes());
+    }
+  }
+
   // ---- close ----
 
   /**
@@ -517,8 +547,8 @@ class NettyTransportTest extends LoopbackTest {
         "netty outranks socket (also installed here)");
     Module module = NettyTransport.class.getModule();
     assertEquals("io.protorpc.transport.netty", module.getName(), "runs on the module path");
-    assertEquals(java.util.Set.of("io.protorpc.transport.netty"), module.getDescriptor().exports()
-        .stream().map(java.lang.module.ModuleDescriptor.Exports::source)
+    assertEquals(Set.of("io.protorpc.transport.netty"), module.getDescriptor().exports()
+        .stream().map(ModuleDescriptor.Exports::source)
         .collect(Collectors.toSet()));
     try (InputStream in =
         module.getResourceAsStream("META-INF/services/io.protorpc.spi.Transport")) {
