@@ -76,6 +76,7 @@ final class NettyConnection implements Connection {
   private ChannelHandlerContext ctx;
   private boolean reading; // inside a read batch: flushes wait for channelReadComplete
   private boolean flushAfterRead;
+  private long unflushedBytes; // written to the outbound buffer since the last flush
   private boolean readStarted; // the handler is set and reading may run
   private boolean readPaused; // reads stopped because the loop's own writes filled the buffer
   private boolean inactive; // the channel has gone inactive
@@ -414,37 +415,43 @@ final class NettyConnection implements Connection {
     public void channelReadComplete(ChannelHandlerContext c) {
       reading = false;
       if (flushAfterRead) {
-        flushAfterRead = false;
-        c.flush();
+        flushNow(c);
       }
       c.fireChannelReadComplete();
     }
 
-    /**
-     * A write's flush, coalesced: skipped while more writes are queued (the last one flushes) or
-     * while a read batch is running (channelReadComplete flushes; replies written from {@code
-     * onRead} then leave together).
-     */
     /** Every message written through the channel is one of write()'s, now in the buffer. */
     @Override
     public void write(ChannelHandlerContext c, Object msg, ChannelPromise promise) {
       try {
+        unflushedBytes += ((ByteBuf) msg).readableBytes();
         c.write(msg, promise);
       } finally {
         endFlight();
       }
     }
 
+    /**
+     * A write's flush, coalesced: skipped while more writes are queued (the last one flushes) or
+     * while a read batch is running (channelReadComplete flushes; replies written from {@code
+     * onRead} then leave together), unless half the write buffer is waiting already: holding
+     * back more would make the channel unwritable, and block writers, over bytes the socket
+     * could take.
+     */
     @Override
     public void flush(ChannelHandlerContext c) {
-      if (unflushedWrites.decrementAndGet() > 0) {
+      boolean more = unflushedWrites.decrementAndGet() > 0;
+      if ((more || reading) && unflushedBytes < channel.config().getWriteBufferLowWaterMark()) {
+        flushAfterRead |= !more;
         return;
       }
-      if (reading) {
-        flushAfterRead = true;
-      } else {
-        c.flush();
-      }
+      flushNow(c);
+    }
+
+    private void flushNow(ChannelHandlerContext c) {
+      unflushedBytes = 0;
+      flushAfterRead = false;
+      c.flush();
     }
 
     @Override

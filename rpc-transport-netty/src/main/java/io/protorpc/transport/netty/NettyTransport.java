@@ -39,7 +39,8 @@ import java.util.Optional;
  * with the system property {@value #IO_PROPERTY}{@code =nio} (values {@code auto}, {@code epoll},
  * {@code nio}; it applies to instances made with the no-argument constructor, which is the one
  * ServiceLoader uses) or with {@link #NettyTransport(Io)}. Asking for epoll where it is missing
- * makes the transport unavailable, with the reason.
+ * makes the transport unavailable, with the reason (and its {@code connect} and {@code listen}
+ * throw {@link IllegalStateException}).
  *
  * <p><b>Reads.</b> Bytes are read into pooled direct buffers and handed to {@link
  * ConnectionHandler#onRead} as views of them, without copying; the buffer is released when {@code
@@ -51,18 +52,21 @@ import java.util.Optional;
  * interleave. (Netty would copy heap buffers into direct memory anyway before the socket write;
  * doing it in the caller keeps that work off the event loop and lets the caller reuse its buffers
  * once the call returns, as the SPI promises.) A write returns once its bytes are queued on the
- * channel: they count as written from then on, and {@link Connection#close()} sends them before
- * closing (see below). Flushes are coalesced: a write's flush is skipped while another write is
- * queued behind it on the event loop, and writes made while a read batch runs (replies from
- * {@code onRead}) are flushed together at the batch's end, so a burst of small writes costs few
- * system calls. Backpressure: a write from a thread that is not an event loop blocks while more
- * than {@link TransportOptions#writeBufferBytes()} are pending on the channel (until it drains
- * to half of that, or the connection closes); so at most about that much plus one message per
+ * channel, and from then on they count as written: a write that returns normally was queued before
+ * any {@link Connection#close()}, which sends it before closing (see below); a write that finds the
+ * connection closed, or closing, throws instead. Flushes are coalesced: a write's flush is skipped
+ * while another write is queued behind it on the event loop, and writes made while a read batch
+ * runs (replies from {@code onRead}) are flushed together at the batch's end, so a burst of small
+ * writes costs few system calls; but no more than half of {@link
+ * TransportOptions#writeBufferBytes()} is held back for coalescing, so that it never alone makes
+ * writers wait. Backpressure: a write from a thread that is not an event loop blocks while more
+ * than {@link TransportOptions#writeBufferBytes()} are pending on the channel (until it drains to
+ * half of that, or the connection closes); so at most about that much plus one message per
  * concurrent writer is ever queued. A write on the event loop never blocks: if it leaves the
- * channel over the limit, the connection stops reading until the peer has caught up, as a
- * blocking transport's reader would. Writing to a closed connection throws {@code
- * IOException("connection closed")}; a write that fails later (the peer reset the connection)
- * closes the connection, and its handler learns why from {@code onClosed}.
+ * channel over the limit, the connection stops reading until the peer has caught up, as a blocking
+ * transport's reader would. Writing to a closed connection throws {@code IOException("connection
+ * closed")}; a write that fails later (the peer reset the connection) closes the connection, and
+ * its handler learns why from {@code onClosed}.
  *
  * <p><b>Lifecycle.</b> A connection ends when either side closes it ({@code onClosed(null)}), when
  * a read or write fails (that exception is the cause), or when the handler throws from {@code

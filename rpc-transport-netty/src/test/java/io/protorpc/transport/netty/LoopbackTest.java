@@ -80,9 +80,9 @@ abstract class LoopbackTest {
   }
 
   /** A connection to a new listener that gives every connection it accepts to {@code server}. */
-  NettyConnection connectTo(Inbox server) throws IOException {
-    Listener listener = listen(transport, OPTIONS, conn -> server);
-    return connect(transport, listener.localAddress(), OPTIONS, new Inbox());
+  NettyConnection connectTo(Inbox server, TransportOptions options) throws IOException {
+    Listener listener = listen(transport, options, conn -> server);
+    return connect(transport, listener.localAddress(), options, new Inbox());
   }
 
   /** Polls {@code condition} until it holds or {@link #WAIT} has passed; true if it held. */

@@ -149,7 +149,7 @@ class NettyTransportTest extends LoopbackTest {
     assertEquals(conn.remoteAddress(), server.localAddress());
   }
 
-  /** A copy of {@code data[off, off+len)} in a heap slice at an offset, a direct or a read-only buffer. */
+  /** {@code data[off, off+len)} in a heap slice at an offset, a direct or a read-only buffer. */
   private static ByteBuffer buffer(int kind, byte[] data, int off, int len) {
     ByteBuffer b = kind == 1 ? ByteBuffer.allocateDirect(len + 5) : ByteBuffer.allocate(len + 5);
     b.position(5);
@@ -172,7 +172,7 @@ class NettyTransportTest extends LoopbackTest {
     int writers = 8;
     int perWriter = 400;
     Inbox server = new Inbox();
-    NettyConnection conn = connectTo(server);
+    NettyConnection conn = connectTo(server, OPTIONS);
     CountDownLatch go = new CountDownLatch(1);
     List<Future<?>> done = new ArrayList<>();
     int total = 0;
@@ -446,7 +446,8 @@ class NettyTransportTest extends LoopbackTest {
       assertEquals(0, in.remaining());
       for (int w = 0; w < writers; w++) {
         assertTrue(got[w] >= wrote[w],
-            "round " + round + ", writer " + w + ": " + wrote[w] + " returned, " + got[w] + " came");
+            "round " + round + ", writer " + w + ": " + wrote[w] + " returned, " + got[w]
+                + " came");
       }
       listener.close();
     }

@@ -45,11 +45,15 @@ class NettyWriteFlowTest extends LoopbackTest {
   static final class OutboundCounter extends ChannelOutboundHandlerAdapter {
     final AtomicInteger writes = new AtomicInteger();
     final AtomicInteger flushes = new AtomicInteger();
+    private long bytesSinceFlush; // on the event loop
+    /** The most bytes one flush sent. */
+    volatile long largestFlush;
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
       if (msg instanceof ByteBuf && ((ByteBuf) msg).isReadable()) {
         writes.incrementAndGet();
+        bytesSinceFlush += ((ByteBuf) msg).readableBytes();
       }
       ctx.write(msg, promise);
     }
@@ -57,6 +61,8 @@ class NettyWriteFlowTest extends LoopbackTest {
     @Override
     public void flush(ChannelHandlerContext ctx) {
       flushes.incrementAndGet();
+      largestFlush = Math.max(largestFlush, bytesSinceFlush);
+      bytesSinceFlush = 0;
       ctx.flush();
     }
   }
@@ -75,8 +81,54 @@ class NettyWriteFlowTest extends LoopbackTest {
   @Test
   void writesQueuedWhileTheLoopIsBusyShareOneFlush() throws Exception {
     Inbox server = new Inbox();
-    NettyConnection conn = connectTo(server);
+    NettyConnection conn = connectTo(server, OPTIONS);
     OutboundCounter counter = count(conn);
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    int writes = 200;
+    whileLoopIsBusy(conn, () -> {
+      for (int i = 0; i < writes; i++) {
+        byte[] m = ("message " + i + ";").getBytes(US_ASCII);
+        expected.write(m);
+        conn.write(ByteBuffer.wrap(m)); // queued on the busy loop; well under the water mark
+      }
+    });
+    assertArrayEquals(expected.toByteArray(), server.awaitBytes(expected.size(), WAIT));
+    assertEquals(writes, counter.writes.get());
+    assertEquals(1, counter.flushes.get(), "one flush for the whole burst");
+  }
+
+  /**
+   * Coalescing holds back at most half the write buffer: more would make the channel unwritable,
+   * blocking writers, over bytes the socket could take.
+   */
+  @Test
+  void aLargeBurstIsFlushedInPiecesOfAtMostHalfTheWriteBuffer() throws Exception {
+    int writeBuffer = 1 << 20;
+    int message = 8 * 1024;
+    int writes = 100; // 800 KiB, all queued at once: under the buffer, over half of it
+    TransportOptions options = TransportOptions.builder().writeBufferBytes(writeBuffer).build();
+    Inbox server = new Inbox();
+    NettyConnection conn = connectTo(server, options);
+    OutboundCounter counter = count(conn);
+    whileLoopIsBusy(conn, () -> {
+      for (int i = 0; i < writes; i++) {
+        conn.write(ByteBuffer.allocate(message));
+      }
+    });
+    server.awaitBytes(writes * message, WAIT);
+    assertEquals(writes, counter.writes.get());
+    assertTrue(counter.flushes.get() > 1, "the burst was split");
+    assertTrue(counter.largestFlush <= writeBuffer / 2 + message,
+        counter.largestFlush + " bytes in one flush");
+  }
+
+  /** Things the test does while the event loop is held up (so that writes queue behind it). */
+  @FunctionalInterface
+  private interface Writes {
+    void run() throws IOException;
+  }
+
+  private static void whileLoopIsBusy(NettyConnection conn, Writes writes) throws Exception {
     CountDownLatch busy = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     conn.channel().eventLoop().execute(() -> {
@@ -88,18 +140,11 @@ class NettyWriteFlowTest extends LoopbackTest {
       }
     });
     assertTrue(busy.await(WAIT.toSeconds(), TimeUnit.SECONDS));
-
-    int writes = 200;
-    ByteArrayOutputStream expected = new ByteArrayOutputStream();
-    for (int i = 0; i < writes; i++) {
-      byte[] m = ("message " + i + ";").getBytes(US_ASCII);
-      expected.write(m);
-      conn.write(ByteBuffer.wrap(m)); // queued on the busy loop; well under the water mark
+    try {
+      writes.run();
+    } finally {
+      release.countDown();
     }
-    release.countDown();
-    assertArrayEquals(expected.toByteArray(), server.awaitBytes(expected.size(), WAIT));
-    assertEquals(writes, counter.writes.get());
-    assertEquals(1, counter.flushes.get(), "one flush for the whole burst");
   }
 
   /** Many small writes from many threads at once cost fewer flushes than writes. */
@@ -109,7 +154,7 @@ class NettyWriteFlowTest extends LoopbackTest {
     int perWriter = 1_000;
     int size = 16;
     Inbox server = new Inbox();
-    NettyConnection conn = connectTo(server);
+    NettyConnection conn = connectTo(server, OPTIONS);
     OutboundCounter counter = count(conn);
     CountDownLatch go = new CountDownLatch(1);
     List<Future<?>> done = new ArrayList<>();
