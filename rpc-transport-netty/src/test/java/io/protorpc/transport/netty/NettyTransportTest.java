@@ -13,6 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -555,6 +557,25 @@ class NettyTransportTest extends LoopbackTest {
         module.getResourceAsStream("META-INF/services/io.protorpc.spi.Transport")) {
       assertNotNull(in, "class-path registration is present too");
       assertEquals(NettyTransport.class.getName(), new String(in.readAllBytes(), UTF_8).trim());
+    }
+  }
+
+  @Test
+  void socketOptionsComeFromTheTransportOptions() throws Exception {
+    TransportOptions options = TransportOptions.builder().writeBufferBytes(10_000).build();
+    BlockingQueue<NettyConnection> accepted = new ArrayBlockingQueue<>(1);
+    Listener listener = listen(transport, options, conn -> {
+      accepted.add((NettyConnection) conn);
+      return new Inbox();
+    });
+    NettyConnection client = connect(transport, listener.localAddress(), options, new Inbox());
+    NettyConnection server = accepted.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+    for (NettyConnection c : List.of(client, server)) {
+      ChannelConfig config = c.channel().config();
+      assertEquals(true, config.getOption(ChannelOption.TCP_NODELAY), "TCP_NODELAY");
+      assertEquals(true, config.getOption(ChannelOption.SO_KEEPALIVE), "SO_KEEPALIVE");
+      assertEquals(10_000, config.getWriteBufferHighWaterMark());
+      assertEquals(5_000, config.getWriteBufferLowWaterMark());
     }
   }
 
