@@ -14,6 +14,7 @@ module io.protorpc.transport.netty {
   requires io.netty.buffer;
   requires io.netty.transport;
   requires io.netty.transport.classes.epoll;
+  requires io.netty.handler;
 
   exports io.protorpc.transport.netty;
 

@@ -136,6 +136,15 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     return compressor.name();
   }
 
+  /**
+   * Whether the client has a connection that new calls can use right now. False before the first
+   * connection, after it is lost (until a call reconnects), and while the server is going away.
+   */
+  public boolean isConnected() {
+    ClientSession s = session;
+    return s != null && s.isUsable();
+  }
+
   /** Number of calls waiting for a response right now. */
   public int callsInFlight() {
     int n = 0;

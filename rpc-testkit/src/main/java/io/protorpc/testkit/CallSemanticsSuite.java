@@ -361,7 +361,9 @@ public abstract class CallSemanticsSuite extends RobustnessSuite {
         Duration.ofMillis(100)));
     TestService.BlockingInterface stub = TestService.newBlockingStub(client);
     assertEquals("1", stub.echo(new ClientController(), echo("1", 1)).getText());
+    assertTrue(client.isConnected());
     first.close();
+    assertTrue(waitUntil(() -> !client.isConnected()), "the loss went unnoticed");
 
     RpcException down = assertThrows(RpcException.class,
         () -> stub.echo(new ClientController(), echo("2", 1)));
@@ -385,6 +387,8 @@ public abstract class CallSemanticsSuite extends RobustnessSuite {
     RpcClient client = connect(first, framing, b -> b.reconnectBackoff(Duration.ofMillis(20),
         Duration.ofMillis(50)));
     first.close();
+    // a call sent before the client notices the loss fails with it, wait-for-ready or not
+    assertTrue(waitUntil(() -> !client.isConnected()));
 
     ClientController expires = new ClientController().setWaitForReady(true)
         .setTimeout(Duration.ofMillis(300));

@@ -353,14 +353,17 @@ public abstract class TransportConformanceSuite extends CallSemanticsSuite {
     TestServiceImpl impl = new TestServiceImpl();
     RpcServer server = server(impl);
     RpcClient client = client(server, framing);
-    ClientController c = new ClientController().setTimeout(Duration.ofMillis(200));
+    // long enough for the handler to start even on a loaded machine: a call whose deadline
+    // passes before its handler starts is (rightly) never run, and then nothing sees the cancel
+    ClientController c = new ClientController().setTimeout(Duration.ofMillis(1000));
     CompletableFuture<EchoResponse> f = new CompletableFuture<>();
     long start = System.nanoTime();
     TestService.newStub(client).hang(c, echo("hang", 1), f::complete);
+    assertTrue(impl.awaitHangsStarted(1, WAIT_SECONDS, TimeUnit.SECONDS));
     assertNull(f.get(WAIT_SECONDS, TimeUnit.SECONDS));
     long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     assertEquals(StatusCode.DEADLINE_EXCEEDED, c.status().code());
-    assertTrue(elapsedMillis >= 150, "failed too early: " + elapsedMillis + " ms");
+    assertTrue(elapsedMillis >= 950, "failed too early: " + elapsedMillis + " ms");
     assertTrue(impl.awaitCancellations(1, WAIT_SECONDS, TimeUnit.SECONDS),
         "the server never saw the call cancelled");
 
@@ -376,7 +379,7 @@ public abstract class TransportConformanceSuite extends CallSemanticsSuite {
     RpcServer server = startServer(impl, true, b -> { });
     RpcClient client = client(server, framing);
     RpcException e = assertThrows(RpcException.class, () -> TestService.newBlockingStub(client)
-        .hang(new ClientController().setTimeout(Duration.ofMillis(150)), echo("hang", 1)));
+        .hang(new ClientController().setTimeout(Duration.ofMillis(1000)), echo("hang", 1)));
     assertEquals(StatusCode.DEADLINE_EXCEEDED, e.code());
     assertTrue(impl.awaitCancellations(1, WAIT_SECONDS, TimeUnit.SECONDS));
   }

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.handler.ssl.SslHandler;
 import io.protorpc.spi.Connection;
 import io.protorpc.spi.ConnectionHandler;
 import java.io.IOException;
@@ -16,6 +17,8 @@ import java.io.InterruptedIOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.Optional;
+import javax.net.ssl.SSLSession;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -388,6 +391,16 @@ final class NettyConnection implements Connection {
   public String toString() {
     return "NettyConnection[" + localAddress() + " -> " + remoteAddress()
         + (isOpen() ? "" : ", closed") + "]";
+  }
+
+  /** The TLS session once its handshake has succeeded; empty for plaintext. */
+  @Override
+  public Optional<SSLSession> sslSession() {
+    SslHandler tls = channel.pipeline().get(SslHandler.class);
+    if (tls == null || !tls.handshakeFuture().isSuccess()) {
+      return Optional.empty();
+    }
+    return Optional.of(tls.engine().getSession());
   }
 
   // ------------------------------------------------------------------ pipeline

@@ -79,6 +79,9 @@ final class NettyListener implements Listener {
       return;
     }
     setup.configure(ch);
+    if (setup.tls()) {
+      setup.addTls(ch, null); // the handshake runs as the client's bytes arrive
+    }
     NettyConnection conn = new NettyConnection(ch, loops);
     conn.releaseLoopsOnClose();
     conn.captureAddresses();

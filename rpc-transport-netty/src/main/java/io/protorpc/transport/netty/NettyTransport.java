@@ -8,6 +8,7 @@ import io.protorpc.spi.Connection;
 import io.protorpc.spi.ConnectionHandler;
 import io.protorpc.spi.Listener;
 import io.protorpc.spi.Transport;
+import io.netty.handler.ssl.SslHandler;
 import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -242,9 +243,43 @@ public final class NettyTransport implements Transport {
       channel.close();
       throw e;
     }
+    if (setup.tls()) {
+      // done before connect() returns, so that an untrusted server fails it with the reason
+      SslHandler tls = setup.addTls(channel, address);
+      try {
+        awaitHandshake(tls, setup.connectTimeoutMillis(), address);
+      } catch (IOException | RuntimeException | Error e) {
+        channel.close();
+        throw e;
+      }
+    }
     conn.captureAddresses();
     conn.start(handler);
     return conn;
+  }
+
+  /** Waits for the TLS handshake; its failure (e.g. an untrusted certificate) is rethrown. */
+  private static void awaitHandshake(SslHandler tls, int timeoutMillis, InetSocketAddress address)
+      throws IOException {
+    io.netty.util.concurrent.Future<?> handshake = tls.handshakeFuture();
+    boolean done;
+    try {
+      done = handshake.await((long) timeoutMillis + CONNECT_GRACE_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted during the TLS handshake with " + address);
+    }
+    if (!done) {
+      throw new IOException("TLS handshake with " + address + " did not finish within "
+          + timeoutMillis + " ms");
+    }
+    Throwable cause = handshake.cause();
+    if (cause instanceof IOException io) {
+      throw io;
+    }
+    if (cause != null) {
+      throw new IOException("TLS handshake with " + address + " failed: " + cause, cause);
+    }
   }
 
   @Override
