@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 class ServiceLoaderWiringTest {
   private static final Map<String, String> EXPECTED = Map.of(
       "Transport/socket", "io.protorpc.transport.socket",
+      "Transport/netty", "io.protorpc.transport.netty",
       "Codec/protobuf", "io.protorpc.codec.protobuf",
       "Framing/length", "io.protorpc",
       "Framing/delimiter", "io.protorpc",
@@ -44,6 +45,7 @@ class ServiceLoaderWiringTest {
         locationOf(com.google.protobuf.Message.class),
         locationOf(PluginRegistry.find(Codec.class, "protobuf").getClass()),
         locationOf(PluginRegistry.find(Transport.class, "socket").getClass()),
+        locationOf(PluginRegistry.find(Transport.class, "netty").getClass()),
         locationOf(PluginRegistry.find(Framing.class, "varint").getClass()),
         locationOf(PluginRegistry.find(Compressor.class, "zstd").getClass()),
         locationOf(Class.forName("com.github.luben.zstd.Zstd", false,
