@@ -44,7 +44,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -421,7 +423,9 @@ public abstract class CallSemanticsSuite extends RobustnessSuite {
 
   /**
    * Thousands of calls with random deadlines and cancels while the server restarts: every call
-   * completes exactly once, with a status that explains it, and nothing is left behind.
+   * completes exactly once, with a status that explains it, and nothing is left behind. Callers
+   * keep a bounded number of calls outstanding (well under the in-flight limit) and go on until
+   * the restarts are over, so every phase — before, between and after restarts — has calls in it.
    */
   @Test
   void soakEveryCallCompletesExactlyOnceThroughRestarts() throws Exception {
@@ -430,47 +434,60 @@ public abstract class CallSemanticsSuite extends RobustnessSuite {
     RpcClient client = connect(server.get(), framings().get(0),
         b -> b.reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(50)));
     int threads = 4;
-    int perThread = 500;
-    int total = threads * perThread;
-    AtomicInteger[] runs = new AtomicInteger[total];
+    int maxPerThread = 20_000; // bounds: callers stop at this count or at the time limit
+    int afterRestartsPerThread = 200; // calls each caller makes once the restarts are over
+    int outstandingPerThread = 50;
+    java.util.Queue<AtomicInteger> runs = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    AtomicInteger issued = new AtomicInteger();
     Map<StatusCode, AtomicInteger> outcomes = new ConcurrentHashMap<>();
     Map<StatusCode, String> firstMessage = new ConcurrentHashMap<>();
-    CountDownLatch completed = new CountDownLatch(total);
+    AtomicInteger completions = new AtomicInteger();
     Set<StatusCode> allowed = EnumSet.of(StatusCode.OK, StatusCode.DEADLINE_EXCEEDED,
         StatusCode.CANCELLED, StatusCode.UNAVAILABLE);
     List<String> wrong = new CopyOnWriteArrayList<>();
+    AtomicBoolean restartsDone = new AtomicBoolean();
+    long stopAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
     List<Thread> callers = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int thread = t;
       Thread caller = new Thread(() -> {
         Random random = new Random(thread);
-        for (int i = 0; i < perThread; i++) {
-          int id = thread * perThread + i;
-          AtomicInteger n = runs[id] = new AtomicInteger();
-          ClientController c = new ClientController()
-              .setTimeout(Duration.ofMillis(5 + random.nextInt(200)));
-          TestService.newStub(client).delay(c, delay(random.nextInt(30), "s" + id), r -> {
-            if (n.incrementAndGet() == 1) {
-              StatusCode code = c.status().code();
-              outcomes.computeIfAbsent(code, k -> new AtomicInteger()).incrementAndGet();
-              firstMessage.putIfAbsent(code, c.status().message());
-              if (!allowed.contains(code) || (r == null) == c.status().isOk()
-                  || (r != null && !r.getText().equals("s" + id))) {
-                wrong.add(id + ": " + c.status() + " / " + r);
-              }
-              completed.countDown();
+        Semaphore outstanding = new Semaphore(outstandingPerThread);
+        int afterRestarts = 0;
+        try {
+          for (int i = 0; i < maxPerThread && System.nanoTime() < stopAt
+              && afterRestarts < afterRestartsPerThread; i++) {
+            if (restartsDone.get()) {
+              afterRestarts++;
             }
-          });
-          if (random.nextInt(10) == 0) {
-            c.startCancel();
-          }
-          if (i % 50 == 49) {
-            try {
-              Thread.sleep(5); // spread the calls over the restarts below
-            } catch (InterruptedException e) {
+            if (!outstanding.tryAcquire(WAIT_SECONDS, TimeUnit.SECONDS)) {
               return;
             }
+            String id = thread + "-" + i;
+            AtomicInteger n = new AtomicInteger();
+            runs.add(n);
+            issued.incrementAndGet();
+            ClientController c = new ClientController()
+                .setTimeout(Duration.ofMillis(20 + random.nextInt(480)));
+            TestService.newStub(client).delay(c, delay(random.nextInt(20), "s" + id), r -> {
+              if (n.incrementAndGet() == 1) {
+                StatusCode code = c.status().code();
+                outcomes.computeIfAbsent(code, k -> new AtomicInteger()).incrementAndGet();
+                firstMessage.putIfAbsent(code, c.status().message());
+                if (!allowed.contains(code) || (r == null) == c.status().isOk()
+                    || (r != null && !r.getText().equals("s" + id))) {
+                  wrong.add(id + ": " + c.status() + " / " + r);
+                }
+                completions.incrementAndGet();
+              }
+              outstanding.release();
+            });
+            if (random.nextInt(10) == 0) {
+              c.startCancel();
+            }
           }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
       }, "soak-caller-" + t);
       callers.add(caller);
@@ -480,22 +497,40 @@ public abstract class CallSemanticsSuite extends RobustnessSuite {
     assertTrue(waitUntil(() -> outcomes.containsKey(StatusCode.OK)),
         () -> "no call succeeded before the first restart: " + outcomes + " " + firstMessage);
     for (int restart = 0; restart < 3; restart++) {
-      Thread.sleep(100);
+      Thread.sleep(300);
       server.get().close();
       server.set(startServerOn(port));
     }
+    // calls made from here on find the last server up (once the client has reconnected)
+    assertTrue(waitUntil(() -> client.isConnected() || reconnect(client)));
+    int okBeforeEnd = outcomes.getOrDefault(StatusCode.OK, new AtomicInteger()).get();
+    restartsDone.set(true);
     for (Thread caller : callers) {
       caller.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
     }
-    assertTrue(completed.await(WAIT_SECONDS, TimeUnit.SECONDS),
-        () -> completed.getCount() + " calls never completed; outcomes " + outcomes + " "
-            + firstMessage);
+    assertTrue(waitUntil(() -> completions.get() == issued.get()),
+        () -> (issued.get() - completions.get()) + " of " + issued.get()
+            + " calls never completed; outcomes " + outcomes + " " + firstMessage);
     assertEquals(List.of(), wrong);
-    for (int i = 0; i < total; i++) {
-      assertEquals(1, runs[i].get(), "call " + i + " completed " + runs[i].get() + " times");
+    for (AtomicInteger n : runs) {
+      if (n != null) {
+        assertEquals(1, n.get(), "a call completed " + n.get() + " times");
+      }
     }
+    assertTrue(outcomes.get(StatusCode.OK).get() > okBeforeEnd,
+        () -> "no call succeeded after the last restart: " + outcomes + " " + firstMessage);
     assertTrue(waitUntil(() -> client.callsInFlight() == 0), "client call entries leaked");
     assertTrue(waitUntil(() -> server.get().callsInFlight() == 0), "server call entries leaked");
+  }
+
+  /** Makes one call to get the client connected again; true once it has been. */
+  private static boolean reconnect(RpcClient client) {
+    try {
+      TestService.newBlockingStub(client).echo(new ClientController(), echo("ping", 1));
+    } catch (ServiceException e) {
+      // still backing off
+    }
+    return client.isConnected();
   }
 
   // ---------------------------------------------------------------- a peer that goes quiet
