@@ -6,4 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 mvn -B -q -DskipTests package
-exec java -p rpc-examples/target/modules -m io.protorpc.examples/io.protorpc.examples.Demo "$@"
+# Netty's epoll native library is a module nothing requires: name it so the netty transport uses
+# epoll rather than NIO (on other platforms it fails to load and Netty falls back to NIO).
+exec java -p rpc-examples/target/modules --add-modules io.netty.transport.epoll.linux.x86_64 \
+  -m io.protorpc.examples/io.protorpc.examples.Demo "$@"

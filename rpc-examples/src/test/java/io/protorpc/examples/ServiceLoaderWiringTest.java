@@ -39,13 +39,21 @@ class ServiceLoaderWiringTest {
       "Compressor/zstd", "io.protorpc.codec.compress",
       "Compressor/gzip", "io.protorpc.codec.compress");
 
+  /** The class-path check leaves Netty out: it would need all of Netty's jars beside it. */
+  private static final Map<String, String> CLASS_PATH_EXPECTED = withoutNetty();
+
+  private static Map<String, String> withoutNetty() {
+    Map<String, String> m = new TreeMap<>(EXPECTED);
+    m.remove("Transport/netty");
+    return m;
+  }
+
   private static Path[] artifacts() throws URISyntaxException, ClassNotFoundException {
     return new Path[] {
         locationOf(PluginRegistry.class),
         locationOf(com.google.protobuf.Message.class),
         locationOf(PluginRegistry.find(Codec.class, "protobuf").getClass()),
         locationOf(PluginRegistry.find(Transport.class, "socket").getClass()),
-        locationOf(PluginRegistry.find(Transport.class, "netty").getClass()),
         locationOf(PluginRegistry.find(Framing.class, "varint").getClass()),
         locationOf(PluginRegistry.find(Compressor.class, "zstd").getClass()),
         locationOf(Class.forName("com.github.luben.zstd.Zstd", false,
@@ -91,7 +99,7 @@ class ServiceLoaderWiringTest {
       Class<?> registry = loader.loadClass("io.protorpc.PluginRegistry");
       assertFalse(registry.getModule().isNamed(), "on the class path everything is unnamed");
       Map<String, String> found = new TreeMap<>();
-      for (String key : EXPECTED.keySet()) {
+      for (String key : CLASS_PATH_EXPECTED.keySet()) {
         String[] kindAndName = key.split("/");
         Class<?> spi = loader.loadClass("io.protorpc.spi." + kindAndName[0]);
         Object provider = registry.getMethod("find", Class.class, String.class)
@@ -101,7 +109,7 @@ class ServiceLoaderWiringTest {
         found.put(key, nameOf(provider));
       }
       Map<String, String> expectedNames = new TreeMap<>();
-      EXPECTED.keySet().forEach(k -> expectedNames.put(k, k.split("/")[1]));
+      CLASS_PATH_EXPECTED.keySet().forEach(k -> expectedNames.put(k, k.split("/")[1]));
       assertEquals(expectedNames, found);
     } finally {
       self.setContextClassLoader(previous);
