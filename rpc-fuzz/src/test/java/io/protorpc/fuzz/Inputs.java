@@ -130,16 +130,39 @@ public final class Inputs {
      */
     public List<ByteBuffer> cut(byte[] bytes) {
       List<ByteBuffer> out = new ArrayList<>();
-      boolean allEmpty = java.util.Arrays.stream(sizes).allMatch(s -> s == 0);
-      int at = 0;
-      for (int i = 0; at < bytes.length || (allEmpty && i < sizes.length); i++) {
-        int n = allEmpty && i >= sizes.length
-            ? bytes.length - at
-            : Math.min(sizes[i % sizes.length], bytes.length - at);
-        out.add(buffer(bytes, at, n, style));
-        at += n;
-      }
+      lazily(bytes, 1).forEach(out::add);
       return out;
+    }
+
+    /**
+     * Like {@link #cut}, but each buffer is made only when asked for (a long stream in one-byte
+     * reads would not fit in memory at once), and every size is multiplied by {@code scale}.
+     */
+    public Iterable<ByteBuffer> lazily(byte[] bytes, int scale) {
+      boolean allEmpty = java.util.Arrays.stream(sizes).allMatch(s -> s == 0);
+      return () -> new java.util.Iterator<>() {
+        private int at;
+        private int i;
+
+        @Override
+        public boolean hasNext() {
+          return at < bytes.length || (allEmpty && i < sizes.length);
+        }
+
+        @Override
+        public ByteBuffer next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          int n = allEmpty && i >= sizes.length
+              ? bytes.length - at
+              : (int) Math.min((long) sizes[i % sizes.length] * scale, bytes.length - at);
+          i++;
+          ByteBuffer b = buffer(bytes, at, n, style);
+          at += n;
+          return b;
+        }
+      };
     }
   }
 }

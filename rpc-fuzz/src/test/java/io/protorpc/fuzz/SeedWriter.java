@@ -55,7 +55,7 @@ class SeedWriter {
   private static final int FRAME_256 = 6;
   private static final int FRAME_1M = 9;
   private static final int ONCE = 0;
-  private static final int REPEAT_256 = 255;
+  private static final int REPEAT_64 = 255;
 
   private void framing() throws IOException {
     Framing length = PluginRegistry.find(Framing.class, "length");
@@ -74,9 +74,12 @@ class SeedWriter {
           framingSeed(encode(f, filled(256, 0x42)), FRAME_256, ONCE, 1, 2, new int[] {3, 200}));
       write(dir, "frame-past-limit",
           framingSeed(encode(f, filled(257, 0x42)), FRAME_256, ONCE, 2, 1, new int[] {100}));
-      // About 1 MiB of payload: frames grow past 64 KiB (the length framing's eager size).
+      // 250 KiB of payload: frames grow past 64 KiB (the length framing's eager size), within
+      // a 1 MiB limit and past a 64 KiB one.
       write(dir, "large-round-trip",
-          framingSeed(filled(4000, 0x00), FRAME_1M, REPEAT_256, 0, 1, new int[] {255}));
+          framingSeed(filled(4000, 0x00), FRAME_1M, REPEAT_64, 0, 1, new int[] {255}));
+      write(dir, "large-past-limit",
+          framingSeed(filled(4000, 0x17), FRAME_64K, REPEAT_64, 2, 2, new int[] {255, 1}));
       // Empty reads mixed in.
       write(dir, "empty-reads", framingSeed(two, FRAME_64K, ONCE, 4, 3, new int[] {0, 2, 0}));
     }
