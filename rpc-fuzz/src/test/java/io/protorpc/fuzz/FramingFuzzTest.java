@@ -33,14 +33,17 @@ class FramingFuzzTest {
   /** 64 KiB first, so an empty input gets it; small values probe COBS block edges and the limit. */
   static final int[] MAX_FRAME_SIZES = {64 * 1024, 0, 1, 253, 254, 255, 256, 257, 4096, 1 << 20};
 
+  private static final Framing LENGTH = PluginRegistry.find(Framing.class, "length");
+  private static final Framing DELIMITER = PluginRegistry.find(Framing.class, "delimiter");
+
   @FuzzTest(maxDuration = "10s")
   void length(FuzzedDataProvider data) throws ProtocolException {
-    check(PluginRegistry.find(Framing.class, "length"), data);
+    check(LENGTH, data);
   }
 
   @FuzzTest(maxDuration = "10s")
   void delimiter(FuzzedDataProvider data) throws ProtocolException {
-    check(PluginRegistry.find(Framing.class, "delimiter"), data);
+    check(DELIMITER, data);
   }
 
   static void check(Framing framing, FuzzedDataProvider data) throws ProtocolException {
