@@ -9,9 +9,12 @@ import java.util.List;
  * Turns fuzzer bytes into what a decoder sees from a peer: limits picked from a short list, the
  * input cut into reads of arbitrary sizes, each read in one of several kinds of buffer.
  *
- * <p>Every choice takes exactly one byte from the end of the input (the integer ranges are all
- * below 256), and the rest of the input, from the front, is the byte stream itself. So a seed file
- * is simply {@code stream ++ reverse(choice bytes)}, which is how {@link SeedWriter} writes them.
+ * <p>Every choice takes exactly one byte from the end of the input: each is a {@code
+ * consumeInt(0, max)} with {@code max < 256}, which maps a byte {@code b <= max} to {@code b}
+ * itself (and a larger one to {@code b % (max + 1)}). Ranges start at 0 on purpose: for other
+ * ranges Jazzer's mapping has changed between versions. The rest of the input, from the front, is
+ * the byte stream itself. So a seed file is simply {@code stream ++ reverse(choice bytes)}, which
+ * is how {@link SeedWriter} writes them.
  */
 public final class Inputs {
   /** How many buffer kinds {@link #buffer} knows. */
@@ -115,9 +118,9 @@ public final class Inputs {
   /** How an input is cut into reads: sizes used in turn, and one buffer kind for all of them. */
   public record Reads(int[] sizes, int style) {
 
-    /** A plan read from the input: a count, that many sizes (0..255 each), a buffer kind. */
+    /** A plan read from the input: a count less one, that many sizes (0..255), a buffer kind. */
     public static Reads plan(FuzzedDataProvider data) {
-      int[] sizes = new int[data.consumeInt(1, MAX_READS)];
+      int[] sizes = new int[1 + data.consumeInt(0, MAX_READS - 1)];
       for (int i = 0; i < sizes.length; i++) {
         sizes[i] = data.consumeInt(0, 255);
       }

@@ -116,7 +116,7 @@ class SeedWriter {
     int[] choices = new int[3 + sizes.length + 1];
     choices[0] = maxFrameSize;
     choices[1] = repeat;
-    choices[2] = reads - 1; // consumeInt(1, 16)
+    choices[2] = reads - 1; // 1 + consumeInt(0, 15)
     System.arraycopy(sizes, 0, choices, 3, sizes.length);
     choices[3 + sizes.length] = style;
     return seed(stream, choices);
