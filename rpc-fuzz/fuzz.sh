@@ -4,9 +4,10 @@
 # Jazzer fuzzes only ONE @FuzzTest per JVM (with JAZZER_FUZZ=1 the others are skipped), so this
 # runs one Maven build per target. Default: 10 s each (CI); pass 600 for a 10-minute run each.
 # Targets are Class#method, e.g. FramingFuzzTest#length; default: all of them.
-# A finding fails that target's build; Jazzer saves the input as crash-<sha1> in the target's
-# inputs directory under src/test/resources, where regression mode runs it from then on. The
-# script goes on with the other targets and exits non-zero if any target failed.
+# A finding fails that target's build; Jazzer saves the input as crash-<sha1> (timeout-<sha1> for
+# an input that ran over 10 s) in the target's inputs directory under src/test/resources, where
+# regression mode runs it from then on. The script goes on with the other targets and exits
+# non-zero if any target failed.
 set -uo pipefail
 
 seconds="${1:-10}"
@@ -36,7 +37,7 @@ for target in "${targets[@]}"; do
   else
     failed+=("$target")
     echo "!! $target FAILED; see $log"
-    grep -E '== Java Exception|FuzzTestFinding|crash-[0-9a-f]+|ERROR\]' "$log" | head -20
+    grep -E '== Java Exception|FuzzTestFinding|libFuzzer: timeout|(crash|timeout|oom)-[0-9a-f]+|ERROR\]' "$log" | head -20
   fi
 done
 
