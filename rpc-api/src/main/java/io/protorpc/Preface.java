@@ -38,6 +38,9 @@ final class Preface {
         .append(v.replace('\n', ' ').replace('\r', ' ')).append('\n'));
     byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
     int length = Math.min(bytes.length, MAX_BODY); // only a long refusal reason could be cut
+    while (length < bytes.length && length > 0 && (bytes[length] & 0xC0) == 0x80) {
+      length--; // never cut inside a UTF-8 character: the peer would refuse the whole body
+    }
     ByteBuffer out = ByteBuffer.allocate(HEAD_SIZE + length);
     out.put(MAGIC).put((byte) VERSION).putShort((short) length).put(bytes, 0, length);
     return out.flip();

@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,7 +46,6 @@ class PrefaceFuzzTest {
    * tolerates so that fuzzing goes on to find others. Set to false, and enable that test, once
    * Preface.encode cuts at a character boundary.
    */
-  private static final boolean OPEN_FINDING_UTF8_CUT = true;
 
   /**
    * What one decode call that buffers or refuses may allocate: the largest body, plus room for an
@@ -132,9 +130,6 @@ class PrefaceFuzzTest {
       try {
         decoded = new Preface.Decoder().decode(wire);
       } catch (ProtocolException e) {
-        if (OPEN_FINDING_UTF8_CUT && cutsACharacter(expected)) {
-          return; // known, see longReasonIsCutAtACharacterBoundary
-        }
         throw new AssertionError("a preface whose long last value was cut does not decode", e);
       }
       String value = decoded.get(lastKey);
@@ -151,16 +146,6 @@ class PrefaceFuzzTest {
     }
   }
 
-  /**
-   * Whether cutting the body {@code Preface.encode} writes for these fields at 4096 bytes splits a
-   * UTF-8 character (the byte after the cut continues one).
-   */
-  private static boolean cutsACharacter(Map<String, String> fields) {
-    StringBuilder body = new StringBuilder();
-    fields.forEach((k, v) -> body.append(k).append('=').append(v).append('\n'));
-    byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
-    return bytes.length > Preface.MAX_BODY && (bytes[Preface.MAX_BODY] & 0xC0) == 0x80;
-  }
 
   private static int utf8Length(String s) {
     return s.getBytes(StandardCharsets.UTF_8).length;
@@ -185,15 +170,11 @@ class PrefaceFuzzTest {
   }
 
   /**
-   * Finding of {@link #roundTrip} (open; rpc-api): {@code Preface.encode} cuts a body longer than
-   * 4096 bytes at byte 4096 even inside a multi-byte UTF-8 character, so the peer's decoder refuses
-   * the whole preface as "not valid UTF-8" and the refusal reason never arrives. A server's
-   * reason quotes the framing name the client sent, so a long non-ASCII name triggers it. Enable
-   * once encode cuts at a character boundary; the fuzzer's input is parked under
-   * src/test/resources/findings/ (see docs/fuzzing.md).
+   * Regression for a finding of {@link #roundTrip}: {@code Preface.encode} used to cut a body over
+   * 4096 bytes inside a multi-byte UTF-8 character, so the peer refused the whole preface and a
+   * refusal reason was lost. It now cuts at a character boundary.
    */
   @Test
-  @Disabled("open finding: Preface.encode cuts UTF-8 mid-character (docs/fuzzing.md)")
   void longReasonIsCutAtACharacterBoundary() throws ProtocolException {
     // "reason=" is 7 bytes, so the value's bytes 4088 and 4089 are body bytes 4095 and 4096:
     // the cut at 4096 falls between the two bytes of the final 'é'.

@@ -238,7 +238,11 @@ public final class ProtobufCodec implements Codec {
       return code == StatusCode.OK && message.isEmpty() ? Status.OK : Status.of(code, message);
     }
     try {
-      return Status.of(code, message).withDetails(Any.parseFrom(details));
+      Any any = Any.parseFrom(details);
+      // An empty Any encodes to no bytes at all, so it cannot be told from "no details": read it
+      // as none, as a re-encoding would.
+      return any.equals(Any.getDefaultInstance())
+          ? Status.of(code, message) : Status.of(code, message).withDetails(any);
     } catch (InvalidProtocolBufferException e) {
       throw new ProtocolException(
           "status details are not a valid google.protobuf.Any: " + e.getMessage(), e);
