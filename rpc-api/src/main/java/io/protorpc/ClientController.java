@@ -17,6 +17,7 @@ import java.util.Objects;
 public final class ClientController implements RpcController {
   private Duration timeout;
   private boolean oneWay;
+  private Boolean compress;
   private Boolean waitForReady;
   private Metadata requestMetadata = new Metadata();
   private volatile Metadata responseMetadata = Metadata.empty();
@@ -75,6 +76,21 @@ public final class ClientController implements RpcController {
     return waitForReady;
   }
 
+  /**
+   * Overrides the compression threshold for this call's request: true compresses it with the
+   * client's compressor whatever its size, false sends it uncompressed; null (the default) lets
+   * the threshold decide. A compressed request is sent only if it came out smaller.
+   */
+  public ClientController setCompress(Boolean compress) {
+    this.compress = compress;
+    return this;
+  }
+
+  /** This call's compression override, or null for the threshold. */
+  public Boolean compress() {
+    return compress;
+  }
+
   /** Metadata sent with the request; mutable until the call starts. */
   public Metadata requestMetadata() {
     return requestMetadata;
@@ -110,6 +126,7 @@ public final class ClientController implements RpcController {
   public void reset() {
     timeout = null;
     oneWay = false;
+    compress = null;
     waitForReady = null;
     requestMetadata = new Metadata();
     responseMetadata = Metadata.empty();

@@ -369,7 +369,10 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     }
     Session.Compressed payload;
     try {
-      payload = Session.compress(s.compressor(), compressionThreshold,
+      Boolean override = call.controller.compress();
+      int threshold = override == null ? compressionThreshold
+          : override ? 0 : Integer.MAX_VALUE;
+      payload = Session.compress(s.compressor(), threshold,
           ByteBuffer.wrap(call.request.toByteArray()));
     } catch (IOException | RuntimeException e) {
       call.complete(Status.of(StatusCode.INTERNAL, "compression failed: " + e), null);

@@ -6,6 +6,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.RpcCallback;
 import com.google.protobuf.ServiceException;
 import io.protorpc.spi.Codec;
+import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Connection;
 import io.protorpc.spi.Envelope;
 import io.protorpc.spi.Framing;
@@ -33,6 +34,8 @@ final class ServerSession extends Session {
   private volatile int peerMaxHeaderSize = Integer.MAX_VALUE;
   private volatile boolean draining;
   private volatile boolean idleGoAwaySent;
+  /** The first compressor the client listed that we have, for responses; null for none. */
+  private volatile Compressor responseCompressor;
 
   ServerSession(RpcServer server, Connection connection) {
     super(server.limits);
@@ -77,6 +80,13 @@ final class ServerSession extends Session {
     if (refusal != null) {
       refuse(refusal);
       return;
+    }
+    for (String name : fields.getOrDefault(Preface.COMPRESSORS, "").split(",")) {
+      Compressor offered = server.compressors.get(name.trim());
+      if (offered != null && !name.trim().equals("identity")) {
+        responseCompressor = offered;
+        break;
+      }
     }
     peerMaxMessageSize = Preface.intField(fields, Preface.MAX_MESSAGE_SIZE, Integer.MAX_VALUE);
     peerMaxHeaderSize = Preface.intField(fields, Preface.MAX_HEADER_SIZE, Integer.MAX_VALUE);
@@ -284,7 +294,10 @@ final class ServerSession extends Session {
             + " bytes exceeds the max message size of " + max + " bytes");
       } else {
         try {
-          payload = compress(server.compressors.get(call.compression),
+          // the request's compressor if it had one, else the one the client prefers
+          Compressor c = call.compression.isEmpty()
+              ? responseCompressor : server.compressors.get(call.compression);
+          payload = compress(c,
               server.compressionThreshold, ByteBuffer.wrap(response.toByteArray()));
         } catch (IOException | RuntimeException ex) {
           status = Status.of(StatusCode.INTERNAL, "compressing the response failed: " + ex);

@@ -238,6 +238,66 @@ public abstract class TransportConformanceSuite extends CallSemanticsSuite {
 
   @ParameterizedTest
   @MethodSource("compressors")
+  void responsesUseTheClientsCompressorEvenForUncompressedRequests(String compressor)
+      throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    Compressor c = PluginRegistry.find(Compressor.class, compressor);
+    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+      raw.handshake(framing(framings().get(0)), codecPlugin(), compressor);
+      EchoRequest request = EchoRequest.newBuilder()
+          .setPayload(ByteString.copyFrom(new byte[4096])).build();
+      raw.send(request(1, "Echo", request)); // sent uncompressed
+      Envelope answer = raw.receive();
+      assertEquals(StatusCode.OK, answer.status().code());
+      assertEquals(compressor.equals("identity") ? "" : compressor, answer.compression());
+      ByteBuffer plain = answer.compression().isEmpty() ? answer.payload()
+          : c.decompress(answer.payload(), DEFAULT_MAX_MESSAGE);
+      assertEquals(request.getPayload(), EchoResponse.parseFrom(plain).getPayload());
+    }
+  }
+
+  @Test
+  void aPerCallOptionOverridesTheCompressionThreshold() throws Exception {
+    AtomicInteger compressions = new AtomicInteger();
+    Compressor identity = PluginRegistry.find(Compressor.class, "identity");
+    Compressor counting = new Compressor() { // counts what the client asks to compress
+      @Override
+      public String name() {
+        return "testkit-counting";
+      }
+
+      @Override
+      public ByteBuffer compress(ByteBuffer input) throws IOException {
+        compressions.incrementAndGet();
+        return identity.compress(input); // never smaller, so the payload goes uncompressed
+      }
+
+      @Override
+      public ByteBuffer decompress(ByteBuffer input, int max) throws IOException {
+        return identity.decompress(input, max);
+      }
+    };
+    PluginRegistry.register(counting); // so that the server offers it too
+    try {
+      // the server shares the instance: keep it from compressing responses
+      RpcServer server = startServer(new TestServiceImpl(), false,
+          b -> b.compressionThreshold(Integer.MAX_VALUE));
+      RpcClient client = connect(server, framings().get(0),
+          b -> b.compressor(counting).compressionThreshold(1024));
+      TestService.BlockingInterface stub = TestService.newBlockingStub(client);
+      stub.echo(new ClientController(), echo("small", 10));
+      stub.echo(new ClientController().setCompress(false), echo("big", 8192));
+      assertEquals(0, compressions.get(), "below the threshold, or told not to: not compressed");
+      stub.echo(new ClientController().setCompress(true), echo("small", 10));
+      stub.echo(new ClientController(), echo("big", 8192));
+      assertEquals(2, compressions.get(), "told to, or at the threshold: compressed");
+    } finally {
+      PluginRegistry.unregister(counting);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("compressors")
   void aDecompressionBombFailsOnlyItsCall(String compressor) throws Exception {
     Compressor c = PluginRegistry.find(Compressor.class, compressor);
     int limit = 1024 * 1024;
