@@ -1,0 +1,65 @@
+package io.protorpc.benchmarks.rpc;
+
+import com.google.protobuf.RpcCallback;
+import com.google.protobuf.RpcController;
+import io.protorpc.ClientController;
+import io.protorpc.RpcClient;
+import io.protorpc.RpcServer;
+import io.protorpc.benchmarks.proto.BenchService;
+import io.protorpc.benchmarks.proto.EchoRequest;
+import io.protorpc.benchmarks.proto.EchoResponse;
+import java.io.IOException;
+
+/** A protorpc echo server and one client (one connection) on loopback, for one configuration. */
+public final class ProtorpcPeer implements AutoCloseable {
+  /** Large enough for the 1 MiB payload plus its envelope. */
+  static final int MAX_MESSAGE = 8 * 1024 * 1024;
+
+  final RpcServer server;
+  final RpcClient client;
+  final BenchService.BlockingInterface blocking;
+  final BenchService async;
+
+  /** The service: answers with the request's payload (the same ByteString, no copy). */
+  static final class Echo extends BenchService {
+    @Override
+    public void echo(RpcController controller, EchoRequest request,
+        RpcCallback<EchoResponse> done) {
+      done.run(EchoResponse.newBuilder().setPayload(request.getPayload()).build());
+    }
+  }
+
+  public ProtorpcPeer(String transport, String framing, String compressor) throws IOException {
+    server = RpcServer.builder()
+        .transport(transport)
+        .framings(framing)
+        .maxMessageSize(MAX_MESSAGE)
+        .addService(new Echo())
+        .start();
+    client = RpcClient.builder()
+        .address(server.localAddress())
+        .transport(transport)
+        .framing(framing)
+        .compressor(compressor)
+        .maxMessageSize(MAX_MESSAGE)
+        .connect();
+    blocking = BenchService.newBlockingStub(client);
+    async = BenchService.newStub(client);
+  }
+
+  /** One blocking call. */
+  public EchoResponse call(EchoRequest request) throws Exception {
+    return blocking.echo(new ClientController(), request);
+  }
+
+  /** The async stub (callbacks run on the client's callback executor). */
+  public BenchService async() {
+    return async;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.close();
+  }
+}
