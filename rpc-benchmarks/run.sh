@@ -14,6 +14,7 @@ JAR=rpc-benchmarks/target/benchmarks.jar
 OUT=rpc-benchmarks/results
 START=$(date +%s)
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 
 if [[ -z "${SKIP_BUILD:-}" ]]; then
   mvn -B -q -pl rpc-benchmarks -am package -DskipTests
@@ -25,7 +26,7 @@ rm -f "$OUT"/parts/*.json
 # with the gc profiler for allocation per call.
 RPC=(-f 1 -wi 2 -i 3 -w 2s -r 1s -prof gc -foe true)
 # micro-benchmarks: shorter still
-MICRO=(-f 1 -wi 2 -i 3 -w 1s -r 1s -prof gc -foe true)
+MICRO=(-f 1 -wi 1 -i 2 -w 1s -r 1s -prof gc -foe true)
 
 n=0
 jmh() { # jmh <label> <args...>
@@ -51,16 +52,23 @@ jmh protorpc-1m-zstd "UnaryLatencyBenchmark|UnaryThroughputBenchmark" -p payload
 # 16 B and 64 KiB: the default configuration
 jmh protorpc-small-mid "UnaryLatencyBenchmark|UnaryThroughputBenchmark" -p payload=16,65536 \
   -p framing=length -p compressor=identity -p callers=64 "${RPC[@]}"
+# experiment: handlers and callbacks on the transport's reader thread (what the executor hand-off
+# costs), 1 KiB, default framing and compression
+jmh protorpc-direct "UnaryLatencyBenchmark|UnaryThroughputBenchmark" -p payload=1024 \
+  -p framing=length -p compressor=identity -p executor=direct -p callers=64 "${RPC[@]}"
 # codec micro-benchmarks
 jmh framing "FramingBenchmark" "${MICRO[@]}"
 jmh envelope "EnvelopeCodecBenchmark" "${MICRO[@]}"
+jmh parse "MessageParseBenchmark" "${MICRO[@]}"
 jmh compression "CompressionBenchmark" -p compressor=zstd-1,zstd-3,zstd-9,gzip-6 \
   -p payload=1024,16384 "${MICRO[@]}"
 
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 ELAPSED=$(( $(date +%s) - START ))
 WALL="$((ELAPSED / 60)) min $((ELAPSED % 60)) s (build included)"
 echo "== benchmarks done in $WALL; rendering"
 "$JAVA" -cp "$JAR" io.protorpc.benchmarks.report.RenderReport \
   --json "$OUT/results.json" --md docs/benchmarks.md --png docs/benchmarks.png \
-  --command "rpc-benchmarks/run.sh" --date "$DATE" --wall "$WALL" "$OUT"/parts/*.json
+  --command "rpc-benchmarks/run.sh" --date "$DATE" --wall "$WALL" \
+  --load-before "$LOAD_BEFORE" --load-after "$LOAD_AFTER" "$OUT"/parts/*.json
 echo "== wrote $OUT/results.json, docs/benchmarks.md, docs/benchmarks.png"
