@@ -432,7 +432,7 @@ public final class RenderReport {
     }
     line("## Compression on protobuf payloads");
     line("");
-    line("`CompressionBenchmark` (lists of orders from `Payloads`; see docs/compression.md). MB/s "
+    line("`CompressionBenchmark` (lists of orders from `Payloads`). MB/s "
         + "of uncompressed bytes; ratio = uncompressed / compressed.");
     line("");
     line("| compressor | payload bytes | compress MB/s | decompress MB/s | ratio |");
