@@ -22,7 +22,8 @@ import org.openjdk.jmh.annotations.State;
  * Framing cost, length prefix vs COBS delimiter, per frame of {@code payload} bytes of protobuf
  * (the report turns frames/s into MB/s of payload). Encode: frame the payload and gather the
  * parts into one reused buffer, as a transport's write does. Decode: feed one encoded frame to a
- * decoder and take the frame out.
+ * decoder and take the frame out; decodeChunked feeds it in 64 KiB reads, as the socket
+ * transport's reader does (a large frame then grows its buffer as it arrives).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -32,8 +33,10 @@ public class FramingBenchmark {
   @Param({"length", "delimiter"})
   public String framing;
 
-  @Param({"1024", "65536"})
+  @Param({"1024", "65536", "1048576"})
   public int payload;
+
+  private static final int CHUNK = 64 * 1024;
 
   private Framing codec;
   private ByteBuffer input;
@@ -64,6 +67,22 @@ public class FramingBenchmark {
   public int encode() {
     gather(codec.encode(input));
     return out.position();
+  }
+
+  @Benchmark
+  public ByteBuffer decodeChunked() throws ProtocolException {
+    lastFrame = null;
+    ByteBuffer all = encoded.duplicate();
+    while (all.hasRemaining()) {
+      ByteBuffer chunk = all.slice();
+      chunk.limit(Math.min(CHUNK, chunk.remaining()));
+      all.position(all.position() + chunk.limit());
+      decoder.decode(chunk, f -> lastFrame = f);
+    }
+    if (lastFrame == null || lastFrame.remaining() != payload) {
+      throw new IllegalStateException("decoder returned no whole frame");
+    }
+    return lastFrame;
   }
 
   @Benchmark

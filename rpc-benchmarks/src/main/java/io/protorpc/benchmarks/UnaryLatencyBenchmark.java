@@ -40,12 +40,19 @@ public class UnaryLatencyBenchmark {
   @Param({"16", "1024", "65536", "1048576"})
   public int payload;
 
+  /**
+   * Where handlers and callbacks run: {@code default} (the executors protorpc creates) or, as an
+   * experiment, {@code direct} (on the transport's reader thread; see {@link ProtorpcPeer}).
+   */
+  @Param({"default"})
+  public String executor;
+
   private ProtorpcPeer peer;
   private EchoRequest request;
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    peer = new ProtorpcPeer(transport, framing, compressor);
+    peer = new ProtorpcPeer(transport, framing, compressor, executor);
     request = EchoPayloads.request(payload);
     if (!peer.call(request).getPayload().equals(request.getPayload())) {
       throw new IllegalStateException("echo returned other bytes");

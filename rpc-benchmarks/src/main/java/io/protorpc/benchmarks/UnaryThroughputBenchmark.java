@@ -48,13 +48,20 @@ public class UnaryThroughputBenchmark {
   @Param({"64"})
   public int callers;
 
+  /**
+   * Where handlers and callbacks run: {@code default} (the executors protorpc creates) or, as an
+   * experiment, {@code direct} (on the transport's reader thread; see {@link ProtorpcPeer}).
+   */
+  @Param({"default"})
+  public String executor;
+
   private ProtorpcPeer peer;
   private EchoRequest request;
   private Window window;
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    peer = new ProtorpcPeer(transport, framing, compressor);
+    peer = new ProtorpcPeer(transport, framing, compressor, executor);
     request = EchoPayloads.request(payload);
     window = new Window(callers);
   }

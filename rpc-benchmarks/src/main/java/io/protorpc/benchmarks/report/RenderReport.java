@@ -131,6 +131,8 @@ public final class RenderReport {
     line("| machine | " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors()
         + " CPUs (`nproc`), " + System.getProperty("os.name") + " "
         + System.getProperty("os.version") + " " + System.getProperty("os.arch") + " |");
+    line("| load average (1, 5, 15 min) | before: " + opts.getOrDefault("load-before", "?")
+        + "; after: " + opts.getOrDefault("load-after", "?") + " (other work shared the machine) |");
     line("| JMH | " + first.getOrDefault("jmhVersion", "?") + ", `-prof gc` on the RPC runs "
         + "(allocation per operation, all threads of the JVM: client and server) |");
     line("");
@@ -141,7 +143,9 @@ public final class RenderReport {
     throughputTables();
     framingTable();
     envelopeTable();
+    parseTable();
     compressionTable();
+    findings();
     method();
   }
 
@@ -230,7 +234,8 @@ public final class RenderReport {
 
   private static Predicate<Result> cfg(String transport, String framing, String compressor,
       int payload) {
-    return r -> r.param("transport").equals(transport) && r.param("framing").equals(framing)
+    return r -> !r.param("executor").equals("direct") && r.param("transport").equals(transport)
+        && r.param("framing").equals(framing)
         && r.param("compressor").equals(compressor) && r.payload() == payload;
   }
 
@@ -265,7 +270,8 @@ public final class RenderReport {
       case GRPC_LATENCY, GRPC_THROUGHPUT -> "gRPC-java (netty-shaded)";
       case RAW_LATENCY, RAW_THROUGHPUT -> "raw socket (floor)";
       default -> "protorpc " + r.param("transport") + " / " + r.param("framing") + " / "
-          + r.param("compressor");
+          + r.param("compressor")
+          + (r.param("executor").equals("direct") ? " / direct executor" : "");
     };
   }
 
@@ -350,16 +356,48 @@ public final class RenderReport {
         + "buffer (what a write costs); decode = one frame through a decoder. MB/s of payload "
         + "(10^6 bytes), higher is better.");
     line("");
-    line("| framing | payload | encode MB/s | decode MB/s | encode alloc B/op | decode alloc B/op |");
-    line("|---|---:|---:|---:|---:|---:|");
+    line("| framing | payload | encode MB/s | decode MB/s | decode in 64 KiB reads MB/s "
+        + "| encode alloc B/op | decode alloc B/op | decode in 64 KiB reads alloc B/op |");
+    line("|---|---:|---:|---:|---:|---:|---:|---:|");
     for (Result enc : rows) {
       Optional<Result> dec = one("FramingBenchmark.decode",
           r -> r.param("framing").equals(enc.param("framing")) && r.payload() == enc.payload());
-      line(String.format(Locale.ROOT, "| %s | %s | %,.0f | %s | %s | %s |", enc.param("framing"),
-          size(enc.payload()), enc.score() * enc.payload() / 1e6,
-          dec.map(d -> String.format(Locale.ROOT, "%,.0f", d.score() * d.payload() / 1e6))
-              .orElse("–"), bytesPerOp(enc.allocPerOp()),
-          bytesPerOp(dec.map(Result::allocPerOp).orElse(Double.NaN))));
+      Optional<Result> chunked = one("FramingBenchmark.decodeChunked",
+          r -> r.param("framing").equals(enc.param("framing")) && r.payload() == enc.payload());
+      line(String.format(Locale.ROOT, "| %s | %s | %,.0f | %s | %s | %s | %s | %s |",
+          enc.param("framing"), size(enc.payload()), enc.score() * enc.payload() / 1e6,
+          mbps(dec), mbps(chunked), bytesPerOp(enc.allocPerOp()),
+          bytesPerOp(dec.map(Result::allocPerOp).orElse(Double.NaN)),
+          bytesPerOp(chunked.map(Result::allocPerOp).orElse(Double.NaN))));
+    }
+    line("");
+  }
+
+  private static String mbps(Optional<Result> r) {
+    return r.map(d -> String.format(Locale.ROOT, "%,.0f", d.score() * d.payload() / 1e6))
+        .orElse("–");
+  }
+
+  private void parseTable() {
+    List<Result> rows = all("MessageParseBenchmark.parseCopying");
+    if (rows.isEmpty()) {
+      return;
+    }
+    line("## Parsing a received message: copying vs aliasing the frame");
+    line("");
+    line("`MessageParseBenchmark`: an `EchoRequest` parsed from its frame buffer as the core does "
+        + "now (`parser.parseFrom(ByteBuffer)`, which copies the bytes field) and with aliasing "
+        + "(`UnsafeByteOperations.unsafeWrap(frame).newCodedInput()` + `enableAliasing(true)`: the "
+        + "field shares the frame buffer). µs per parse and bytes allocated.");
+    line("");
+    line("| payload | copying µs | aliasing µs | copying alloc B | aliasing alloc B |");
+    line("|---:|---:|---:|---:|---:|");
+    for (Result c : rows) {
+      Optional<Result> a = one("MessageParseBenchmark.parseAliasing",
+          r -> r.payload() == c.payload());
+      line(String.format(Locale.ROOT, "| %s | %.2f | %s | %s | %s |", size(c.payload()),
+          c.score(), a.map(x -> String.format(Locale.ROOT, "%.2f", x.score())).orElse("–"),
+          bytesPerOp(c.allocPerOp()), bytesPerOp(a.map(Result::allocPerOp).orElse(Double.NaN))));
     }
     line("");
   }
@@ -394,7 +432,7 @@ public final class RenderReport {
     }
     line("## Compression on protobuf payloads");
     line("");
-    line("`CompressionBenchmark` (lists of orders from `Payloads`; see docs/compression.md). MB/s "
+    line("`CompressionBenchmark` (lists of orders from `Payloads`). MB/s "
         + "of uncompressed bytes; ratio = uncompressed / compressed.");
     line("");
     line("| compressor | payload bytes | compress MB/s | decompress MB/s | ratio |");
@@ -414,14 +452,23 @@ public final class RenderReport {
     line("");
   }
 
+  private void findings() throws IOException {
+    include("## Where the time goes (profiling notes)", "findings.md");
+  }
+
   private void method() throws IOException {
-    line("## Method");
+    include("## Method", "method.md");
+  }
+
+  private void include(String heading, String resource) throws IOException {
+    line(heading);
     line("");
-    try (var in = RenderReport.class.getResourceAsStream("method.md")) {
+    try (var in = RenderReport.class.getResourceAsStream(resource)) {
       if (in != null) {
         md.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
       }
     }
+    line("");
   }
 
   private void line(String s) {

@@ -30,13 +30,34 @@ public final class ProtorpcPeer implements AutoCloseable {
   }
 
   public ProtorpcPeer(String transport, String framing, String compressor) throws IOException {
-    server = RpcServer.builder()
+    this(transport, framing, compressor, "default");
+  }
+
+  /**
+   * @param executor {@code default}: the server's and client's own executors; {@code direct}: the
+   *     handler and the client's callbacks run on the transport's reader thread (an experiment to
+   *     measure what the hand-off to the executor costs; not a recommended setting)
+   */
+  public ProtorpcPeer(String transport, String framing, String compressor, String executor)
+      throws IOException {
+    boolean direct = switch (executor) {
+      case "default" -> false;
+      case "direct" -> true;
+      default -> throw new IllegalArgumentException("executor: default or direct, not " + executor);
+    };
+    RpcServer.Builder sb = RpcServer.builder();
+    RpcClient.Builder cb = RpcClient.builder();
+    if (direct) {
+      sb.executor(Runnable::run);
+      cb.callbackExecutor(Runnable::run);
+    }
+    server = sb
         .transport(transport)
         .framings(framing)
         .maxMessageSize(MAX_MESSAGE)
         .addService(new Echo())
         .start();
-    client = RpcClient.builder()
+    client = cb
         .address(server.localAddress())
         .transport(transport)
         .framing(framing)
