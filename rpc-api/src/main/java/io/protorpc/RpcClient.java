@@ -429,7 +429,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       try {
         ByteBuffer bytes = Session.decompress(limits, compressors, response.compression(),
             response.payload());
-        message = prototype.getParserForType().parseFrom(bytes);
+        message = Session.parse(prototype, bytes);
       } catch (LimitExceededException e) {
         status = Status.of(StatusCode.RESOURCE_EXHAUSTED, e.getMessage());
       } catch (InvalidProtocolBufferException e) {

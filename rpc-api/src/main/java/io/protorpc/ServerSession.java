@@ -205,7 +205,7 @@ final class ServerSession extends Session {
     Message request;
     try {
       ByteBuffer bytes = decompress(limits, server.compressors, call.compression, payload);
-      request = entry.requestPrototype(method).getParserForType().parseFrom(bytes);
+      request = parse(entry.requestPrototype(method), bytes);
     } catch (LimitExceededException ex) {
       answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED, ex.getMessage()));
       return;

@@ -1,5 +1,9 @@
 package io.protorpc;
 
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.UnsafeByteOperations;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Connection;
@@ -297,6 +301,22 @@ abstract class Session implements ConnectionHandler {
           + "', which this side did not agree to (has: " + compressors.keySet() + ")");
     }
     return c.decompress(payload, limits.maxMessageSize());
+  }
+
+  /**
+   * Parses a message from a payload without copying its bytes fields: they alias the payload.
+   * Safe because a payload buffer is never reused — frame decoders hand each frame over for good
+   * (the FrameDecoder contract) and decompression makes a fresh buffer — and it spares one copy
+   * of every large message.
+   */
+  static Message parse(Message prototype, ByteBuffer payload)
+      throws InvalidProtocolBufferException {
+    // unsafeWrap marks the bytes immutable, without which protobuf copies despite aliasing
+    CodedInputStream in = UnsafeByteOperations.unsafeWrap(payload.slice()).newCodedInput();
+    in.enableAliasing(true);
+    Message m = prototype.getParserForType().parseFrom(in);
+    in.checkLastTagWas(0);
+    return m;
   }
 
   /** Carries a checked protocol error out of a {@code Consumer}. */

@@ -86,8 +86,12 @@ public final class LengthFraming implements Framing {
         if (take > frame.remaining()) {
           // Grow by doubling, never past the declared length, so a peer that claims a large frame
           // and sends little costs us little.
-          int capacity = (int) Math.min(frameLength,
-              Math.max((long) frame.capacity() * 2, (long) frame.position() + take));
+          // Once the peer has really sent a first chunk, take the declared length at once rather
+          // than doubling (which copies the frame about twice over); the length is within
+          // maxFrameSize, so the most a peer can make us hold stays one max-size frame.
+          int capacity = frame.position() >= EAGER_ALLOCATION ? frameLength
+              : (int) Math.min(frameLength,
+                  Math.max((long) frame.capacity() * 2, (long) frame.position() + take));
           ByteBuffer bigger = ByteBuffer.allocate(capacity);
           frame.flip();
           bigger.put(frame);
