@@ -86,12 +86,11 @@ public final class LengthFraming implements Framing {
         if (take > frame.remaining()) {
           // Grow by doubling, never past the declared length, so a peer that claims a large frame
           // and sends little costs us little.
-          // Once the peer has really sent a first chunk, take the declared length at once rather
-          // than doubling (which copies the frame about twice over); the length is within
-          // maxFrameSize, so the most a peer can make us hold stays one max-size frame.
-          int capacity = frame.position() >= EAGER_ALLOCATION ? frameLength
-              : (int) Math.min(frameLength,
-                  Math.max((long) frame.capacity() * 2, (long) frame.position() + take));
+          // Grow by four, never past the declared length: memory stays within a small multiple
+          // of what the peer really sent (a claim alone buys nothing), with fewer copies than
+          // doubling on the way to a large frame.
+          int capacity = (int) Math.min(frameLength,
+              Math.max((long) frame.capacity() * 4, (long) frame.position() + take));
           ByteBuffer bigger = ByteBuffer.allocate(capacity);
           frame.flip();
           bigger.put(frame);
