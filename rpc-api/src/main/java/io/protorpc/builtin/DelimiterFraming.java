@@ -65,10 +65,7 @@ public final class DelimiterFraming implements Framing {
    */
   @Override
   public ByteBuffer[] encode(ByteBuffer... parts) {
-    long n = 0;
-    for (ByteBuffer p : parts) {
-      n += p.remaining();
-    }
+    long n = Framing.contentLength(parts);
     // Worst case: one code byte per started 254-byte run, i.e. n / 254 + 1, plus the terminator.
     long bound = n + n / MAX_RUN + 2;
     if (bound > MAX_ARRAY_SIZE) {

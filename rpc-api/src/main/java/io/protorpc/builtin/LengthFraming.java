@@ -24,19 +24,8 @@ public final class LengthFraming implements Framing {
 
   @Override
   public ByteBuffer[] encode(ByteBuffer... parts) {
-    long total = 0;
-    for (ByteBuffer p : parts) {
-      total += p.remaining();
-    }
-    if (total > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("frame of " + total + " bytes is too large to frame");
-    }
-    ByteBuffer[] out = new ByteBuffer[parts.length + 1];
-    out[0] = ByteBuffer.allocate(4).putInt(0, (int) total);
-    for (int i = 0; i < parts.length; i++) {
-      out[i + 1] = parts[i].duplicate();
-    }
-    return out;
+    int total = Framing.contentLength(parts);
+    return Framing.prefixed(ByteBuffer.allocate(4).putInt(0, total), parts);
   }
 
   @Override

@@ -22,4 +22,33 @@ public interface Framing extends Plugin {
    * @param maxFrameSize the largest frame content, in bytes, the decoder accepts
    */
   FrameDecoder newDecoder(int maxFrameSize);
+
+  /**
+   * The total remaining bytes of {@code parts}: a frame's content length.
+   *
+   * @throws IllegalArgumentException if it does not fit in an int
+   */
+  static int contentLength(ByteBuffer... parts) {
+    long total = 0;
+    for (ByteBuffer p : parts) {
+      total += p.remaining();
+    }
+    if (total > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("frame of " + total + " bytes is too large to frame");
+    }
+    return (int) total;
+  }
+
+  /**
+   * {@code prefix} followed by the parts, not copied (duplicates, so their positions stay
+   * unchanged): the encoding of any length-prefix framing.
+   */
+  static ByteBuffer[] prefixed(ByteBuffer prefix, ByteBuffer... parts) {
+    ByteBuffer[] out = new ByteBuffer[parts.length + 1];
+    out[0] = prefix;
+    for (int i = 0; i < parts.length; i++) {
+      out[i + 1] = parts[i].duplicate();
+    }
+    return out;
+  }
 }

@@ -69,19 +69,7 @@ public final class VarintFraming implements Framing {
    */
   @Override
   public ByteBuffer[] encode(ByteBuffer... parts) {
-    long total = 0;
-    for (ByteBuffer p : parts) {
-      total += p.remaining();
-    }
-    if (total > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("frame of " + total + " bytes is too large to frame");
-    }
-    ByteBuffer[] out = new ByteBuffer[parts.length + 1];
-    out[0] = prefix((int) total);
-    for (int i = 0; i < parts.length; i++) {
-      out[i + 1] = parts[i].duplicate();
-    }
-    return out;
+    return Framing.prefixed(prefix(Framing.contentLength(parts)), parts);
   }
 
   /** The varint encoding of {@code length} (non-negative), ready to read. */
