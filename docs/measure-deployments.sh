@@ -27,7 +27,7 @@ module_jar() {
   local module=$1
   [ -f "$module/pom.xml" ] || return 0
   find "$module/target" -maxdepth 1 -name "$module-*.jar" \
-    ! -name '*-sources.jar' ! -name '*-javadoc.jar' ! -name '*-tests.jar' 2>/dev/null | head -1
+    ! -name '*-sources.jar' ! -name '*-javadoc.jar' ! -name '*-tests.jar' -print -quit 2>/dev/null
 }
 
 # A protorpc jar's module name when the path is one of ours (in the local repository or a
@@ -45,7 +45,7 @@ human() {
 }
 
 echo "Measured $(date -u +%Y-%m-%d) from commit $(git rev-parse --short HEAD)," \
-  "$(java -version 2>&1 | head -1), jar sizes in bytes."
+  "$(java -version 2>&1 | sed -n 1p), jar sizes in bytes."
 for deployment in "${DEPLOYMENTS[@]}"; do
   name=${deployment%%|*}
   read -r -a modules <<< "${deployment#*|}"
