@@ -5,6 +5,7 @@ import io.protorpc.spi.Framing;
 import io.protorpc.spi.LimitExceededException;
 import io.protorpc.spi.ProtocolException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.function.Consumer;
 
@@ -45,6 +46,8 @@ public final class DelimiterFraming implements Framing {
   /** The largest data run a block can hold; its code byte is {@code 0xFF}. */
   private static final int MAX_RUN = 254;
 
+  private static final long LOW_SEVEN_BITS = 0x7F7F7F7F7F7F7F7FL;
+
   /** Arrays larger than this may fail to allocate on some VMs even with enough heap. */
   private static final long MAX_ARRAY_SIZE = Integer.MAX_VALUE - 8;
 
@@ -76,8 +79,9 @@ public final class DelimiterFraming implements Framing {
     int pos = 1;
     int code = 1; // 1 + data bytes in the current block so far
     for (ByteBuffer p : parts) {
-      for (int i = p.position(), end = p.limit(); i < end; i++) {
-        byte b = p.get(i);
+      int i = p.position();
+      int end = p.limit();
+      while (i < end) {
         if (code == 0xFF) {
           // The previous block is full. The next one is opened only now that a byte follows, so
           // that content ending on a full block needs no trailing empty block.
@@ -85,19 +89,51 @@ public final class DelimiterFraming implements Framing {
           codeAt = pos++;
           code = 1;
         }
-        if (b == 0) {
+        // Copy the run of non-zero bytes the block can still take in one bulk copy.
+        int stop = (int) Math.min(end, (long) i + (0xFF - code));
+        int zero = indexOfZero(p, i, stop);
+        int run = zero - i;
+        p.get(i, out, pos, run);
+        pos += run;
+        code += run;
+        i = zero;
+        if (zero < stop) {
           out[codeAt] = (byte) code;
           codeAt = pos++;
           code = 1;
-        } else {
-          out[pos++] = b;
-          code++;
+          i++;
         }
       }
     }
     out[codeAt] = (byte) code;
     out[pos++] = 0;
     return new ByteBuffer[] {ByteBuffer.wrap(out, 0, pos)};
+  }
+
+  /**
+   * The index of the first {@code 0x00} in {@code buf} between {@code from} (inclusive) and {@code
+   * to} (exclusive), or {@code to} if there is none. Eight bytes at a time: the per-byte loop this
+   * replaces held COBS to about 1 GB/s, far below a memory copy.
+   */
+  static int indexOfZero(ByteBuffer buf, int from, int to) {
+    boolean bigEndian = buf.order() == ByteOrder.BIG_ENDIAN;
+    int i = from;
+    for (; i <= to - Long.BYTES; i += Long.BYTES) {
+      long v = buf.getLong(i);
+      // Exact per-byte test (no carry crosses a byte): the top bit of each byte of t is set iff
+      // that byte of v is zero.
+      long t = ~(((v & LOW_SEVEN_BITS) + LOW_SEVEN_BITS) | v | LOW_SEVEN_BITS);
+      if (t != 0) {
+        int firstInMemory = bigEndian ? Long.numberOfLeadingZeros(t) : Long.numberOfTrailingZeros(t);
+        return i + (firstInMemory >>> 3);
+      }
+    }
+    for (; i < to; i++) {
+      if (buf.get(i) == 0) {
+        return i;
+      }
+    }
+    return to;
   }
 
   /**
@@ -144,16 +180,18 @@ public final class DelimiterFraming implements Framing {
       }
       while (input.hasRemaining()) {
         if (blockRemaining > 0) {
-          // Inside a block: copy the data bytes that have arrived in one tight loop.
+          // Inside a block: check the data bytes that have arrived for a zero, then copy them in
+          // one bulk copy.
           int run = Math.min(blockRemaining, input.remaining());
-          for (int i = 0; i < run; i++) {
-            byte b = input.get();
-            if (b == 0) {
-              throw fail(new ProtocolException("invalid COBS stuffing: frame ended inside a block,"
-                  + " " + (blockRemaining - i) + " more data bytes expected"));
-            }
-            append(b);
+          int start = input.position();
+          int zero = indexOfZero(input, start, start + run);
+          if (zero < start + run) {
+            throw fail(new ProtocolException("invalid COBS stuffing: frame ended inside a block,"
+                + " " + (blockRemaining - (zero - start)) + " more data bytes expected"));
           }
+          reserve(run);
+          input.get(content, size, run);
+          size += run;
           blockRemaining -= run;
           continue;
         }
@@ -179,20 +217,29 @@ public final class DelimiterFraming implements Framing {
     }
 
     private void append(byte b) throws LimitExceededException {
-      if (size == content.length) {
-        grow();
-      }
+      reserve(1);
       content[size++] = b;
     }
 
-    /** Doubles the buffer, never past the limit, so memory follows what the peer really sent. */
-    private void grow() throws LimitExceededException {
-      if (size >= maxFrameSize) {
+    /**
+     * Makes room for {@code n} more content bytes: refuses content past the limit, else doubles
+     * the buffer (never past the limit) until they fit, so memory follows what the peer really
+     * sent.
+     */
+    private void reserve(int n) throws LimitExceededException {
+      long needed = (long) size + n;
+      if (needed <= content.length) {
+        return;
+      }
+      if (needed > maxFrameSize) {
         throw fail(new LimitExceededException("frame exceeds the maximum of " + maxFrameSize
             + " bytes"));
       }
-      long doubled = Math.max(INITIAL_CAPACITY, 2L * content.length);
-      content = Arrays.copyOf(content, (int) Math.min(doubled, maxFrameSize));
+      long capacity = Math.max(INITIAL_CAPACITY, 2L * content.length);
+      while (capacity < needed) {
+        capacity *= 2;
+      }
+      content = Arrays.copyOf(content, (int) Math.min(capacity, maxFrameSize));
     }
 
     private void emit(Consumer<ByteBuffer> frames) {

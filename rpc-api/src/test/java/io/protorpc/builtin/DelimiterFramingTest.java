@@ -175,4 +175,87 @@ class DelimiterFramingTest extends AbstractFramingTest {
     assertFrames(List.of(hex("41 00")), decode(decoder, hex("00")));
     assertFalse(decoder.hasPartialFrame());
   }
+
+  /** Plain one-byte-at-a-time COBS, the definition the fast encoder must match byte for byte. */
+  private static byte[] referenceEncode(byte[] content) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+    for (byte b : content) {
+      if (block.size() == 254) {
+        out.write(0xFF);
+        out.writeBytes(block.toByteArray());
+        block.reset();
+      }
+      if (b == 0) {
+        out.write(block.size() + 1);
+        out.writeBytes(block.toByteArray());
+        block.reset();
+      } else {
+        block.write(b);
+      }
+    }
+    out.write(block.size() + 1);
+    out.writeBytes(block.toByteArray());
+    out.write(0);
+    return out.toByteArray();
+  }
+
+  /** Zeros at every offset against every 8-byte alignment, from each kind of buffer. */
+  @Test
+  void matchesPlainCobsForZerosAtEveryPositionInEveryKindOfBuffer() throws ProtocolException {
+    Random random = new Random(7);
+    for (int size : new int[] {1, 7, 8, 9, 17, 40, 253, 254, 255, 600}) {
+      for (int zeroAt = 0; zeroAt < Math.min(size, 40); zeroAt++) {
+        byte[] content = new byte[size];
+        for (int i = 0; i < size; i++) {
+          content[i] = (byte) (1 + random.nextInt(255)); // 0x01..0xFF: no accidental zero
+        }
+        content[zeroAt] = 0;
+        content[size - 1 - zeroAt % size] = 0;
+        byte[] expected = referenceEncode(content);
+        for (ByteBuffer input : buffersHolding(content)) {
+          int position = input.position();
+          assertArrayEquals(expected, concat(framing().encode(input)),
+              "size " + size + ", zero at " + zeroAt + ", " + input);
+          assertEquals(position, input.position(), "encode moved the position");
+        }
+        for (ByteBuffer wire : buffersHolding(expected)) {
+          List<byte[]> frames = new ArrayList<>();
+          framing().newDecoder(size).decode(wire, f -> frames.add(bytes(f)));
+          assertFrames(List.of(content), frames);
+        }
+      }
+    }
+  }
+
+  @Test
+  void refusesAZeroInsideABlockAtEveryAlignment() {
+    for (int zeroAt = 0; zeroAt < 20; zeroAt++) {
+      byte[] wire = filled(1 + 30, 0x5A); // one block announcing 30 data bytes (code 0x1F)
+      wire[0] = 0x1F;
+      wire[1 + zeroAt] = 0;
+      for (ByteBuffer input : buffersHolding(wire)) {
+        ProtocolException e = assertThrowsExactly(ProtocolException.class,
+            () -> framing().newDecoder(100).decode(input, f -> fail("no frame expected")));
+        assertTrue(e.getMessage().contains((30 - zeroAt) + " more data bytes expected"),
+            e.getMessage());
+      }
+    }
+  }
+
+  /** {@code content} in a heap and a direct buffer, each big- and little-endian, at offset 3. */
+  private static List<ByteBuffer> buffersHolding(byte[] content) {
+    List<ByteBuffer> out = new ArrayList<>();
+    for (boolean direct : new boolean[] {false, true}) {
+      for (java.nio.ByteOrder order :
+          new java.nio.ByteOrder[] {java.nio.ByteOrder.BIG_ENDIAN, java.nio.ByteOrder.LITTLE_ENDIAN}) {
+        ByteBuffer b = direct ? ByteBuffer.allocateDirect(content.length + 5)
+            : ByteBuffer.allocate(content.length + 5);
+        b.position(3);
+        b.put(content).flip().position(3);
+        out.add(b.order(order));
+      }
+    }
+    return out;
+  }
 }
