@@ -65,7 +65,7 @@ class NastyInputsTest {
   @Test
   void lengthPrefix7fffffffWithinTheLimitBuffersOnlyWhatArrives() throws Exception {
     byte[] chunk = new byte[64 * 1024];
-    // Growth by doubling: about 2 x 1 MiB held at most, 4 MiB allocated in all.
+    // Growth by four: buffers of 64 KiB, 256 KiB, then 1 MiB, about 1.3 MiB allocated in all.
     Allocations.assertEachRunAtMost(4L << 20, () -> "buffering 1 MiB of a claimed 2 GiB frame",
         () -> {
           FrameDecoder decoder = LENGTH.newDecoder(Integer.MAX_VALUE);
@@ -76,6 +76,29 @@ class NastyInputsTest {
           }
           assertTrue(decoder.hasPartialFrame());
         });
+  }
+
+  /**
+   * The other side of growing by four: an honest frame just over a power of four (1 MiB of
+   * message plus a small header) jumps to its declared length instead of growing to 1 MiB and
+   * then copying the whole frame again for its last 40 bytes (that cost 2.3 MiB per frame).
+   */
+  @Test
+  void aFrameJustOverAPowerOfFourIsCopiedIntoItsFinalBufferOnce() throws Exception {
+    int length = (1 << 20) + 40;
+    byte[] wire = new byte[4 + length];
+    ByteBuffer.wrap(wire).putInt(length);
+    int[] frames = new int[1];
+    // 64 KiB + 256 KiB + the frame itself, and slack for the test's own small objects.
+    Allocations.assertEachRunAtMost(length + (320L << 10) + Allocations.SLACK,
+        () -> "decoding one frame of " + length + " bytes", () -> {
+          FrameDecoder decoder = LENGTH.newDecoder(2 << 20);
+          for (int at = 0; at < wire.length; at += 64 * 1024) {
+            decoder.decode(ByteBuffer.wrap(wire, at, Math.min(64 * 1024, wire.length - at)),
+                frame -> frames[0] = frame.remaining());
+          }
+        });
+    assertTrue(frames[0] == length, "decoded " + frames[0] + " bytes");
   }
 
   /** Full COBS blocks (code 0xFF) with no terminator, ever: refused once past the limit. */
