@@ -41,7 +41,8 @@ import javax.net.ssl.SSLContext;
  * }</pre>
  *
  * <p>Calls are dispatched by service full name and method name. Handlers run on the server's
- * executor, never on a transport thread. An unknown service or method is answered with {@code
+ * executor, never on a transport thread, unless {@link Builder#directExecutor()} asks for exactly
+ * that. An unknown service or method is answered with {@code
  * NOT_FOUND}; a handler's exception or {@link ServerController#setFailed} with an error status;
  * neither closes the connection. Input that breaks the protocol closes only its own connection.
  *
@@ -454,6 +455,21 @@ public final class RpcServer implements AutoCloseable {
      */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Runs each handler on the transport thread that read its request, with no hand-off to an
+     * executor: the lowest latency (docs/benchmarks.md measures it), for handlers that never block
+     * and return quickly, such as async services that pass slow work on themselves. The price:
+     * while a handler runs, the thread it borrowed reads nothing else, which on the socket
+     * transport is its connection's reader and on Netty an event loop shared by many connections.
+     * Other calls, cancellations and keepalive pings on those wait for it, so a blocking handler
+     * here stalls them (clients still fail their own calls at their deadlines). Replaces an
+     * executor set before; {@link #executor(Executor)} replaces this.
+     */
+    public Builder directExecutor() {
+      this.executor = Runnable::run;
       return this;
     }
 

@@ -41,8 +41,8 @@ public class UnaryLatencyBenchmark {
   public int payload;
 
   /**
-   * Where handlers and callbacks run: {@code default} (the executors protorpc creates) or, as an
-   * experiment, {@code direct} (on the transport's reader thread; see {@link ProtorpcPeer}).
+   * Where handlers and callbacks run: {@code default} (the executors protorpc creates) or
+   * {@code direct} ({@link io.protorpc.RpcServer.Builder#directExecutor()}; see {@link ProtorpcPeer}).
    */
   @Param({"default"})
   public String executor;

@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -123,6 +124,49 @@ public abstract class TransportConformanceSuite extends CallSemanticsSuite {
     assertEquals(Map.of(), mismatches);
     assertEquals(threads * perThread, ok.get());
     assertEquals(0, client.callsInFlight());
+  }
+
+  /**
+   * {@link RpcServer.Builder#directExecutor()}: blocking handlers run on the transport's own
+   * threads, and concurrent calls of every size, large enough to fill socket buffers, are still
+   * all answered (a transport whose write waited for the peer on its reading thread would stall).
+   */
+  @ParameterizedTest
+  @MethodSource("framings")
+  void directExecutorRunsHandlersOnTransportThreadsAndAnswersEveryCall(String framing)
+      throws Exception {
+    Set<String> handlerThreads = ConcurrentHashMap.newKeySet();
+    RpcServer server = startServer(new TestServiceImpl(), true, b -> b.directExecutor()
+        .intercept((controller, request, next, done) -> {
+          handlerThreads.add(Thread.currentThread().getName());
+          next.handle(controller, request, done);
+        }));
+    RpcClient client = client(server, framing);
+    TestService.Interface stub = TestService.newStub(client);
+    int[] sizes = {0, 1, 1000, 64 * 1024, 1024 * 1024};
+    int calls = 50;
+    CountDownLatch done = new CountDownLatch(calls);
+    Map<Integer, String> problems = new ConcurrentHashMap<>();
+    for (int i = 0; i < calls; i++) {
+      int call = i;
+      EchoRequest r = echo("direct-" + i, sizes[i % sizes.length]);
+      ClientController c = new ClientController();
+      stub.echo(c, r, response -> {
+        if (response == null) {
+          problems.put(call, "failed: " + c.status());
+        } else if (!response.getPayload().equals(r.getPayload())) {
+          problems.put(call, "another payload came back");
+        }
+        done.countDown();
+      });
+    }
+    assertTrue(done.await(WAIT_SECONDS, TimeUnit.SECONDS),
+        () -> "only " + (calls - done.getCount()) + " callbacks ran");
+    assertEquals(Map.of(), problems);
+    assertFalse(handlerThreads.isEmpty());
+    // On an executor, they would be the server's "protorpc-handler-N" threads.
+    assertTrue(handlerThreads.stream().noneMatch(n -> n.startsWith("protorpc-handler")),
+        () -> "handlers ran on " + handlerThreads);
   }
 
   // ---------------------------------------------------------------- sizes and limits
