@@ -192,6 +192,34 @@ abstract class Session implements ConnectionHandler {
     }
   }
 
+  /**
+   * Only frames with this much still to come are read straight into their buffer: below it, the
+   * transport's own read buffer costs no more.
+   */
+  static final int DIRECT_READ_MIN_BYTES = 64 * 1024;
+
+  @Override
+  public final ByteBuffer readTarget() {
+    FrameDecoder d = frameDecoder;
+    return closed || d == null ? null : d.readTarget(DIRECT_READ_MIN_BYTES);
+  }
+
+  @Override
+  public final void onReadInto(int bytes) {
+    lastReadNanos = System.nanoTime();
+    pingSentNanos = 0;
+    if (closed) {
+      return;
+    }
+    try {
+      frameDecoder.readInto(bytes, this::onFrame);
+    } catch (ProtocolException e) {
+      fail(e);
+    } catch (UncheckedProtocolException e) {
+      fail(e.getCause());
+    }
+  }
+
   private void onFrame(ByteBuffer frame) {
     if (closed) {
       return;

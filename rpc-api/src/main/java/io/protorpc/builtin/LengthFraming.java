@@ -70,33 +70,60 @@ public final class LengthFraming implements Framing {
           frameLength = (int) length;
           frame = ByteBuffer.allocate(Math.min(frameLength, EAGER_ALLOCATION));
         }
-        int need = frameLength - frame.position();
-        int take = Math.min(need, input.remaining());
-        if (take > frame.remaining()) {
-          // Grow by four, never past the declared length: memory stays within a small multiple
-          // of what the peer really sent (a claim alone buys nothing), with fewer copies than
-          // doubling on the way to a large frame. Once four times would pass half the declared
-          // length, take the declared length at once (still at most eight times what arrived):
-          // otherwise a frame just over a power of four, such as a 1 MiB message plus its
-          // header, would pay a last copy of the whole frame for its final few bytes.
-          long grown = Math.max((long) frame.capacity() * 4, (long) frame.position() + take);
-          int capacity = (int) (grown * 2 > frameLength ? frameLength : grown);
-          ByteBuffer bigger = ByteBuffer.allocate(capacity);
-          frame.flip();
-          bigger.put(frame);
-          frame = bigger;
-        }
+        int take = Math.min(frameLength - frame.position(), input.remaining());
+        makeRoom(take);
         ByteBuffer chunk = input.slice();
         chunk.limit(take);
         frame.put(chunk);
         input.position(input.position() + take);
-        if (frame.position() == frameLength) {
-          ByteBuffer done = frame.flip();
-          frame = null;
-          frameLength = -1;
-          frames.accept(done);
-        }
+        emitIfComplete(frames);
       }
+    }
+
+    /** Grows the frame buffer, if needed, so that {@code take} more bytes fit. */
+    private void makeRoom(int take) {
+      if (take <= frame.remaining()) {
+        return;
+      }
+      // Grow by four, never past the declared length: memory stays within a small multiple of
+      // what the peer really sent (a claim alone buys nothing), with fewer copies than doubling
+      // on the way to a large frame. Once four times would pass half the declared length, take
+      // the declared length at once (still at most eight times what arrived): otherwise a frame
+      // just over a power of four, such as a 1 MiB message plus its header, would pay a last copy
+      // of the whole frame for its final few bytes.
+      long grown = Math.max((long) frame.capacity() * 4, (long) frame.position() + take);
+      int capacity = (int) (grown * 2 > frameLength ? frameLength : grown);
+      ByteBuffer bigger = ByteBuffer.allocate(capacity);
+      frame.flip();
+      bigger.put(frame);
+      frame = bigger;
+    }
+
+    private void emitIfComplete(Consumer<ByteBuffer> frames) {
+      if (frame.position() == frameLength) {
+        ByteBuffer done = frame.flip();
+        frame = null;
+        frameLength = -1;
+        frames.accept(done);
+      }
+    }
+
+    @Override
+    public ByteBuffer readTarget(int minBytes) {
+      if (failed || frameLength < 0 || frameLength - frame.position() < Math.max(1, minBytes)) {
+        return null;
+      }
+      makeRoom(1); // grows only a full buffer, exactly as decode would for the next byte
+      return frame.duplicate();
+    }
+
+    @Override
+    public void readInto(int bytes, Consumer<ByteBuffer> frames) {
+      if (frameLength < 0 || bytes < 1 || bytes > frame.remaining()) {
+        throw new IllegalStateException("read of " + bytes + " bytes does not fit the read target");
+      }
+      frame.position(frame.position() + bytes);
+      emitIfComplete(frames);
     }
 
     @Override

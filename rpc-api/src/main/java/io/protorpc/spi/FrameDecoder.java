@@ -25,4 +25,28 @@ public interface FrameDecoder {
 
   /** True if bytes of an incomplete frame are buffered, i.e. a close now would truncate a frame. */
   boolean hasPartialFrame();
+
+  /**
+   * Optional, for large frames: where the reader may put the current frame's next bytes itself,
+   * saving the copy from its own read buffer into the frame. A heap buffer whose position is the
+   * first free byte and whose remaining space (at least one byte) never runs past the current
+   * frame. Null (the default) means "give me bytes through {@link #decode}", for instance between
+   * frames, inside a length prefix, or with less than {@code minBytes} of the frame still to come.
+   * Valid until the next call on this decoder; after one read into it, call {@link #readInto}. Any
+   * buffer growth it needs follows the decoder's usual rule, so memory still follows what arrived.
+   */
+  default ByteBuffer readTarget(int minBytes) {
+    return null;
+  }
+
+  /**
+   * Takes {@code bytes} (at least 1) that the reader put into the buffer {@link #readTarget}
+   * returned, from its position on, and passes the frame to {@code frames} if they complete it.
+   *
+   * @throws IllegalStateException if there is no read target to account for: a decoder that
+   *     never returns one never gets this call
+   */
+  default void readInto(int bytes, Consumer<ByteBuffer> frames) throws ProtocolException {
+    throw new IllegalStateException(getClass().getName() + " gives no read target");
+  }
 }

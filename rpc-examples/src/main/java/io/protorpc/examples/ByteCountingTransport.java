@@ -167,6 +167,18 @@ public final class ByteCountingTransport implements Transport {
       delegate.onRead(data);
     }
 
+    /** Passed on, so that a decorated transport still reads large frames without a copy. */
+    @Override
+    public ByteBuffer readTarget() {
+      return delegate.readTarget();
+    }
+
+    @Override
+    public void onReadInto(int bytes) {
+      counts.read(bytes);
+      delegate.onReadInto(bytes);
+    }
+
     @Override
     public void onClosed(Throwable cause) {
       delegate.onClosed(cause);

@@ -104,6 +104,45 @@ public abstract class FramingConformanceSuite {
     }
   }
 
+  /**
+   * A reader that takes the decoder's read target whenever one is offered (the socket transport
+   * does, for large frames) must get the same frames as one that only calls decode; a target that
+   * ran past its frame would mix the next frame's bytes in. Decoders that offer none pass as is.
+   */
+  @Test
+  void readingIntoTheOfferedTargetYieldsTheSameFrames() throws ProtocolException {
+    Random random = new Random(0xF4A3_0005L);
+    int max = 300_000;
+    for (int round = 0; round < 20; round++) {
+      List<byte[]> frames = new ArrayList<>();
+      for (int i = 0, count = 1 + random.nextInt(6); i < count; i++) {
+        int size = random.nextBoolean() ? random.nextInt(4000) : 70_000 + random.nextInt(230_000);
+        frames.add(randomPayload(random, size));
+      }
+      byte[] wire = encodeAll(frames);
+      FrameDecoder decoder = decoder(max);
+      List<byte[]> got = new ArrayList<>();
+      int minBytes = new int[] {1, 1000, 64 * 1024}[random.nextInt(3)];
+      for (int at = 0; at < wire.length; ) {
+        int n = Math.min(wire.length - at, 1 + random.nextInt(100_000));
+        ByteBuffer target = decoder.readTarget(minBytes);
+        if (target == null) {
+          ByteBuffer in = ByteBuffer.wrap(wire, at, n);
+          decoder.decode(in, f -> got.add(bytes(f)));
+          assertFalse(in.hasRemaining(), "decode must consume all of its input");
+        } else {
+          assertTrue(target.hasArray() && target.hasRemaining(), "a read target: " + target);
+          n = Math.min(n, target.remaining());
+          target.put(wire, at, n);
+          decoder.readInto(n, f -> got.add(bytes(f)));
+        }
+        at += n;
+      }
+      assertFrames(frames, got, "round " + round + ", minBytes " + minBytes);
+      assertFalse(decoder.hasPartialFrame(), "round " + round);
+    }
+  }
+
   @Test
   void roundTripsEveryByteValue() throws ProtocolException {
     byte[] all = new byte[256];

@@ -120,13 +120,25 @@ final class SocketConnection implements Connection {
     try {
       InputStream in = socket.getInputStream();
       while (isOpen()) {
-        int n = in.read(buf);
+        // In the middle of a large frame the core offers the frame's own buffer: reading into it
+        // saves copying every byte of the frame out of buf. At most READ_BUFFER_BYTES per read,
+        // as into buf: the JDK stages each read in a per-thread direct buffer of the read's size.
+        ByteBuffer target = h.readTarget();
+        boolean direct = target != null && target.hasArray();
+        int n = direct
+            ? in.read(target.array(), target.arrayOffset() + target.position(),
+                Math.min(target.remaining(), READ_BUFFER_BYTES))
+            : in.read(buf);
         if (n < 0) {
           closeWith(null); // EOF: the peer closed in order
           break;
         }
         if (n > 0) {
-          h.onRead(ByteBuffer.wrap(buf, 0, n));
+          if (direct) {
+            h.onReadInto(n);
+          } else {
+            h.onRead(ByteBuffer.wrap(buf, 0, n));
+          }
         }
       }
     } catch (IOException e) {
