@@ -14,7 +14,12 @@ import java.util.function.Consumer;
 public final class LengthFraming implements Framing {
   public static final String NAME = "length";
 
-  /** Frames up to this size get their whole buffer at once; larger ones grow as bytes arrive. */
+  /**
+   * Frames up to twice this size get their whole buffer at once (a claim alone costs at most
+   * that); larger ones start with this much and grow as bytes arrive. Twice: a frame just over
+   * it, such as a 64 KiB message plus its header, would otherwise be copied whole at its first
+   * growth.
+   */
   private static final int EAGER_ALLOCATION = 64 * 1024;
 
   @Override
@@ -68,7 +73,8 @@ public final class LengthFraming implements Framing {
                 + maxFrameSize + " bytes");
           }
           frameLength = (int) length;
-          frame = ByteBuffer.allocate(Math.min(frameLength, EAGER_ALLOCATION));
+          frame = ByteBuffer.allocate(
+              frameLength <= 2 * EAGER_ALLOCATION ? frameLength : EAGER_ALLOCATION);
         }
         int take = Math.min(frameLength - frame.position(), input.remaining());
         makeRoom(take);
