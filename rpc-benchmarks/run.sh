@@ -57,7 +57,7 @@ jmh protorpc-1m-zstd "UnaryLatencyBenchmark|UnaryThroughputBenchmark" -p payload
 # 16 B and 64 KiB: the default configuration
 jmh protorpc-small-mid "UnaryLatencyBenchmark|UnaryThroughputBenchmark" -p payload=16,65536 \
   -p framing=length -p compressor=identity -p callers=64 "${RPC[@]}"
-# experiment: handlers and callbacks on the transport's reader thread (what the executor hand-off
+# the server's directExecutor() and client callbacks on the reader thread (what the hand-off
 # costs), 1 KiB, default framing and compression
 jmh protorpc-direct "UnaryLatencyBenchmark|UnaryThroughputBenchmark" -p payload=1024 \
   -p framing=length -p compressor=identity -p executor=direct -p callers=64 "${RPC[@]}"
