@@ -2,7 +2,7 @@
  * The {@code zstd} (zstd-jni) and {@code gzip} (JDK) compressors. Both are found by {@link
  * java.util.ServiceLoader} as {@link io.protorpc.spi.Compressor}s; the classes are exported so a
  * compressor with options (zstd level and dictionary, gzip level) can be built explicitly and given
- * to {@code RpcClient.Builder.compressor(Compressor)} or {@code PluginRegistry.register}.
+ * to {@code RpcClient.Builder.compressor(Compressor)} and {@code RpcServer.Builder.compressors}.
  *
  * <p>{@link io.protorpc.codec.compress.TrainDictionary} trains a zstd dictionary from sample
  * messages.

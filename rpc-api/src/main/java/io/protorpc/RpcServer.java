@@ -5,6 +5,7 @@ import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.Service;
+import io.protorpc.builtin.IdentityCompressor;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Framing;
@@ -47,7 +48,8 @@ import javax.net.ssl.SSLContext;
  * neither closes the connection. Input that breaks the protocol closes only its own connection.
  *
  * <p>By default the server accepts every installed framing and codec, so clients choose; restrict
- * with {@link Builder#framings} and {@link Builder#codecs}. It offers every available compressor.
+ * with {@link Builder#framings} and {@link Builder#codecs}. It offers every available compressor,
+ * or those given to {@link Builder#compressors}.
  *
  * <p>Thread-safe. {@link #shutdown()} stops gracefully (in-flight calls finish); {@link #close()}
  * and {@link #shutdownNow()} stop at once (calls in progress are cancelled). Either way the
@@ -87,7 +89,7 @@ public final class RpcServer implements AutoCloseable {
     this.transport = b.transport != null ? b.transport : PluginRegistry.defaultFor(Transport.class);
     this.framings = b.framings != null ? b.framings : installed(Framing.class);
     this.codecs = b.codecs != null ? b.codecs : installed(Codec.class);
-    this.compressors = installed(Compressor.class);
+    this.compressors = b.compressors != null ? b.compressors : installed(Compressor.class);
     if (codecs.isEmpty()) {
       throw new PluginNotFoundException("no Codec installed; add io.protorpc:rpc-codec-protobuf "
           + "to the module path or class path");
@@ -266,6 +268,7 @@ public final class RpcServer implements AutoCloseable {
     private Transport transport;
     private Map<String, Framing> framings;
     private Map<String, Codec> codecs;
+    private Map<String, Compressor> compressors;
     private Limits limits = Limits.defaults();
     private int compressionThreshold = RpcClient.Builder.DEFAULT_COMPRESSION_THRESHOLD;
     private TransportOptions transportOptions = TransportOptions.defaults();
@@ -379,11 +382,7 @@ public final class RpcServer implements AutoCloseable {
 
     /** Accept only these framings (by name); default: every installed framing. */
     public Builder framings(String... names) {
-      List<Framing> list = new ArrayList<>();
-      for (String n : names) {
-        list.add(PluginRegistry.find(Framing.class, n));
-      }
-      return framings(list.toArray(new Framing[0]));
+      return framings(found(Framing.class, names, new Framing[0]));
     }
 
     public Builder framings(Framing... framings) {
@@ -393,16 +392,41 @@ public final class RpcServer implements AutoCloseable {
 
     /** Accept only these codecs (by name); default: every installed codec. */
     public Builder codecs(String... names) {
-      List<Codec> list = new ArrayList<>();
-      for (String n : names) {
-        list.add(PluginRegistry.find(Codec.class, n));
-      }
-      return codecs(list.toArray(new Codec[0]));
+      return codecs(found(Codec.class, names, new Codec[0]));
     }
 
     public Builder codecs(Codec... codecs) {
       this.codecs = byName(codecs);
       return this;
+    }
+
+    /**
+     * Offer only these compressors (by name); default: every installed, available one.
+     * {@code identity} (no compression) is always offered.
+     */
+    public Builder compressors(String... names) {
+      return compressors(found(Compressor.class, names, new Compressor[0]));
+    }
+
+    /**
+     * Offer these compressor instances rather than the registry's, for instance a {@code
+     * ZstdCompressor} with a level or a dictionary of your own; {@code identity} is always
+     * offered too. The server shares each instance among its connections.
+     */
+    public Builder compressors(Compressor... compressors) {
+      Map<String, Compressor> m = new LinkedHashMap<>(byName(compressors));
+      m.putIfAbsent(IdentityCompressor.NAME, new IdentityCompressor());
+      this.compressors = Collections.unmodifiableMap(m);
+      return this;
+    }
+
+    private static <T extends io.protorpc.spi.Plugin> T[] found(Class<T> kind, String[] names,
+        T[] none) {
+      List<T> list = new ArrayList<>();
+      for (String n : names) {
+        list.add(PluginRegistry.find(kind, n));
+      }
+      return list.toArray(none);
     }
 
     private static <T extends io.protorpc.spi.Plugin> Map<String, T> byName(T[] plugins) {

@@ -321,23 +321,62 @@ public abstract class TransportConformanceSuite extends CallSemanticsSuite {
         return identity.decompress(input, max);
       }
     };
-    PluginRegistry.register(counting); // so that the server offers it too
-    try {
-      // the server shares the instance: keep it from compressing responses
-      RpcServer server = startServer(new TestServiceImpl(), false,
-          b -> b.compressionThreshold(Integer.MAX_VALUE));
-      RpcClient client = connect(server, framings().get(0),
-          b -> b.compressor(counting).compressionThreshold(1024));
-      TestService.BlockingInterface stub = TestService.newBlockingStub(client);
-      stub.echo(new ClientController(), echo("small", 10));
-      stub.echo(new ClientController().setCompress(false), echo("big", 8192));
-      assertEquals(0, compressions.get(), "below the threshold, or told not to: not compressed");
-      stub.echo(new ClientController().setCompress(true), echo("small", 10));
-      stub.echo(new ClientController(), echo("big", 8192));
-      assertEquals(2, compressions.get(), "told to, or at the threshold: compressed");
-    } finally {
-      PluginRegistry.unregister(counting);
-    }
+    // the server shares the instance: keep it from compressing responses
+    RpcServer server = startServer(new TestServiceImpl(), false,
+        b -> b.compressors(counting).compressionThreshold(Integer.MAX_VALUE));
+    RpcClient client = connect(server, framings().get(0),
+        b -> b.compressor(counting).compressionThreshold(1024));
+    TestService.BlockingInterface stub = TestService.newBlockingStub(client);
+    stub.echo(new ClientController(), echo("small", 10));
+    stub.echo(new ClientController().setCompress(false), echo("big", 8192));
+    assertEquals(0, compressions.get(), "below the threshold, or told not to: not compressed");
+    stub.echo(new ClientController().setCompress(true), echo("small", 10));
+    stub.echo(new ClientController(), echo("big", 8192));
+    assertEquals(2, compressions.get(), "told to, or at the threshold: compressed");
+  }
+
+  /**
+   * {@link RpcServer.Builder#compressors}: the server offers exactly the instances it is given,
+   * plus {@code identity}; a client that asks for another is refused at connect with the list.
+   */
+  @Test
+  void aServerOffersOnlyTheCompressorsItIsGiven() throws Exception {
+    Compressor identity = PluginRegistry.find(Compressor.class, "identity");
+    Compressor given = renamed(identity, "testkit-given");
+    RpcServer server = startServer(new TestServiceImpl(), false, b -> b.compressors(given));
+    assertEquals(Set.of("testkit-given", "identity"), server.compressorNames());
+    RpcClient plain = connect(server, framings().get(0), b -> { });
+    assertEquals("plain", TestService.newBlockingStub(plain)
+        .echo(new ClientController(), echo("plain", 2000)).getText());
+    RpcClient withGiven = connect(server, framings().get(0),
+        b -> b.compressor(given).compressionThreshold(0));
+    assertEquals("given", TestService.newBlockingStub(withGiven)
+        .echo(new ClientController(), echo("given", 2000)).getText());
+
+    IOException refused = assertThrows(IOException.class, () -> connect(server,
+        framings().get(0), b -> b.compressor(renamed(identity, "testkit-other"))));
+    assertTrue(refused.getMessage().contains("testkit-other")
+        && refused.getMessage().contains("testkit-given"), refused.getMessage());
+  }
+
+  /** {@code delegate} under another name. */
+  private static Compressor renamed(Compressor delegate, String name) {
+    return new Compressor() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public ByteBuffer compress(ByteBuffer input) throws IOException {
+        return delegate.compress(input);
+      }
+
+      @Override
+      public ByteBuffer decompress(ByteBuffer input, int max) throws IOException {
+        return delegate.decompress(input, max);
+      }
+    };
   }
 
   @ParameterizedTest
