@@ -124,7 +124,8 @@ public final class DelimiterFraming implements Framing {
       // that byte of v is zero.
       long t = ~(((v & LOW_SEVEN_BITS) + LOW_SEVEN_BITS) | v | LOW_SEVEN_BITS);
       if (t != 0) {
-        int firstInMemory = bigEndian ? Long.numberOfLeadingZeros(t) : Long.numberOfTrailingZeros(t);
+        int firstInMemory =
+            bigEndian ? Long.numberOfLeadingZeros(t) : Long.numberOfTrailingZeros(t);
         return i + (firstInMemory >>> 3);
       }
     }

@@ -92,11 +92,11 @@ public final class LengthFraming implements Framing {
         return;
       }
       // Grow by four, never past the declared length: memory stays within a small multiple of
-      // what the peer really sent (a claim alone buys nothing), with fewer copies than doubling
-      // on the way to a large frame. Once four times would pass half the declared length, take
-      // the declared length at once (still at most eight times what arrived): otherwise a frame
-      // just over a power of four, such as a 1 MiB message plus its header, would pay a last copy
-      // of the whole frame for its final few bytes.
+      // what the peer really sent (a claim alone buys only the first buffer), with fewer copies
+      // than doubling on the way to a large frame. Once four times would pass half the declared
+      // length, take the declared length at once (still at most eight times what arrived):
+      // otherwise a frame just over a power of four, such as a 1 MiB message plus its header,
+      // would pay a last copy of the whole frame for its final few bytes.
       long grown = Math.max((long) frame.capacity() * 4, (long) frame.position() + take);
       int capacity = (int) (grown * 2 > frameLength ? frameLength : grown);
       ByteBuffer bigger = ByteBuffer.allocate(capacity);

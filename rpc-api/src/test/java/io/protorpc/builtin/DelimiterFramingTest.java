@@ -12,7 +12,9 @@ import io.protorpc.spi.FrameDecoder;
 import io.protorpc.spi.Framing;
 import io.protorpc.spi.LimitExceededException;
 import io.protorpc.spi.ProtocolException;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -178,8 +180,8 @@ class DelimiterFramingTest extends AbstractFramingTest {
 
   /** Plain one-byte-at-a-time COBS, the definition the fast encoder must match byte for byte. */
   private static byte[] referenceEncode(byte[] content) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream block = new ByteArrayOutputStream();
     for (byte b : content) {
       if (block.size() == 254) {
         out.write(0xFF);
@@ -247,8 +249,7 @@ class DelimiterFramingTest extends AbstractFramingTest {
   private static List<ByteBuffer> buffersHolding(byte[] content) {
     List<ByteBuffer> out = new ArrayList<>();
     for (boolean direct : new boolean[] {false, true}) {
-      for (java.nio.ByteOrder order :
-          new java.nio.ByteOrder[] {java.nio.ByteOrder.BIG_ENDIAN, java.nio.ByteOrder.LITTLE_ENDIAN}) {
+      for (ByteOrder order : new ByteOrder[] {ByteOrder.BIG_ENDIAN, ByteOrder.LITTLE_ENDIAN}) {
         ByteBuffer b = direct ? ByteBuffer.allocateDirect(content.length + 5)
             : ByteBuffer.allocate(content.length + 5);
         b.position(3);

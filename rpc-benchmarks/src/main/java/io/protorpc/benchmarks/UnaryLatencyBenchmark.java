@@ -42,7 +42,8 @@ public class UnaryLatencyBenchmark {
 
   /**
    * Where handlers and callbacks run: {@code default} (the executors protorpc creates) or
-   * {@code direct} ({@link io.protorpc.RpcServer.Builder#directExecutor()}; see {@link ProtorpcPeer}).
+   * {@code direct} ({@link io.protorpc.RpcServer.Builder#directExecutor()}; see {@link
+   * ProtorpcPeer}).
    */
   @Param({"default"})
   public String executor;
