@@ -6,6 +6,7 @@ module io.protorpc.testkit {
   requires transitive io.protorpc;
   requires transitive org.junit.jupiter.api;
   requires transitive org.junit.jupiter.params;
+  requires java.management; // live-heap checks after faults (RobustnessSuite)
 
   exports io.protorpc.testkit;
   exports io.protorpc.testkit.proto;

@@ -9,6 +9,8 @@ import io.protorpc.testkit.proto.EchoRequest;
 import io.protorpc.testkit.proto.EchoResponse;
 import io.protorpc.testkit.proto.TestService;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -125,6 +127,43 @@ public abstract class ConformanceSupport {
     return condition.getAsBoolean();
   }
 
+
+  /**
+   * How far the live heap may end above its baseline after a fault: well above the noise of a
+   * collection (a few MiB), well below what the scenarios that check it would leave behind if
+   * their connections, calls or buffers were kept (tens of MiB each).
+   */
+  static final long HEAP_SLACK_BYTES = 16L << 20;
+
+  /** The heap still in use after a full collection (the least of three, to skip stragglers). */
+  static long liveHeapBytes() throws InterruptedException {
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    long least = Long.MAX_VALUE;
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      least = Math.min(least, memory.getHeapMemoryUsage().getUsed());
+      Thread.sleep(10);
+    }
+    return least;
+  }
+
+  /**
+   * Waits (bounded) for the live heap to come back within {@link #HEAP_SLACK_BYTES} of {@code
+   * baseline}, and fails with both figures if it does not.
+   */
+  static void assertHeapBackToBaseline(long baseline, String after) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    long live = liveHeapBytes();
+    while (live - baseline > HEAP_SLACK_BYTES && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      live = liveHeapBytes();
+    }
+    long grown = live - baseline;
+    if (grown > HEAP_SLACK_BYTES) {
+      throw new AssertionError(String.format("after %s the live heap stayed %,d bytes above its "
+          + "baseline of %,d bytes (allowed: %,d)", after, grown, baseline, HEAP_SLACK_BYTES));
+    }
+  }
 
   /** Registers something to close after the test. */
   protected <T extends AutoCloseable> T closeAfterTest(T resource) {

@@ -139,15 +139,20 @@ public abstract class RobustnessSuite extends ConformanceSupport {
   void aClientKilledMidCallLeavesNothingOnTheServer(String framing) throws Exception {
     TestServiceImpl impl = new TestServiceImpl();
     RpcServer server = startServer(impl, false, b -> { });
+    long baseline = liveHeapBytes();
     RpcClient client = connect(server, framing, b -> { });
-    for (int i = 0; i < 10; i++) {
-      TestService.newStub(client).hang(new ClientController(), echo("h", 1), r -> { });
+    // 20 calls holding 1 MiB each on the server: kept after the client dies, that is 20 MiB
+    EchoRequest big = echo("h", 1 << 20);
+    for (int i = 0; i < 20; i++) {
+      TestService.newStub(client).hang(new ClientController(), big, r -> { });
     }
-    assertTrue(impl.awaitHangsStarted(10, WAIT_SECONDS, TimeUnit.SECONDS));
+    assertTrue(impl.awaitHangsStarted(20, WAIT_SECONDS, TimeUnit.SECONDS));
     client.close();
-    assertTrue(impl.awaitCancellations(10, WAIT_SECONDS, TimeUnit.SECONDS));
+    assertTrue(impl.awaitCancellations(20, WAIT_SECONDS, TimeUnit.SECONDS));
     assertTrue(waitUntil(() -> server.callsInFlight() == 0 && server.connectionCount() == 0),
         () -> server.callsInFlight() + " calls, " + server.connectionCount() + " connections left");
+    big = null; // the test's own copy is not the server's to free
+    assertHeapBackToBaseline(baseline, "a client died with 20 calls of 1 MiB in flight");
   }
 
   @Test
@@ -155,6 +160,7 @@ public abstract class RobustnessSuite extends ConformanceSupport {
     RpcServer server = startServer(new TestServiceImpl(), false,
         b -> b.writeTimeout(Duration.ofMillis(300)));
     RpcClient healthy = connect(server, framings().get(0), b -> { });
+    long baseline = liveHeapBytes();
     String framing = framings().get(0);
     try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
       raw.handshake(PluginRegistry.find(Framing.class, framing),
@@ -179,6 +185,8 @@ public abstract class RobustnessSuite extends ConformanceSupport {
         () -> server.connectionCount() + " connections, " + server.callsInFlight() + " calls");
     assertEquals("fine", TestService.newBlockingStub(healthy)
         .echo(new ClientController(), echo("fine", 1)).getText());
+    // up to 100 MiB of requests and their answers went to a peer that never read
+    assertHeapBackToBaseline(baseline, "a client that stopped reading was cut off");
   }
 
   @Test
@@ -217,6 +225,7 @@ public abstract class RobustnessSuite extends ConformanceSupport {
   void aThousandConnectionsOpenedAndDroppedLeaveNothingBehind() throws Exception {
     RpcServer server = startServer(new TestServiceImpl(), false, b -> { });
     int baselineThreads = Thread.activeCount();
+    long baselineHeap = liveHeapBytes();
     byte[] preface = RawConnection.preface(1,
         RawConnection.clientFields(framings().get(0), codec()));
     InetSocketAddress address = server.localAddress();
@@ -246,6 +255,8 @@ public abstract class RobustnessSuite extends ConformanceSupport {
         .echo(new ClientController(), echo("fine", 1)).getText());
     assertTrue(waitUntil(() -> Thread.activeCount() <= baselineThreads + 16),
         () -> "threads: " + Thread.activeCount() + ", before: " + baselineThreads);
+    // a connection kept would hold its reader's buffer at least: 1,000 of them, tens of MiB
+    assertHeapBackToBaseline(baselineHeap, "1,000 connections were opened and dropped");
   }
 
   @Test
