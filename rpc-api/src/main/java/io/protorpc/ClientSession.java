@@ -73,6 +73,10 @@ final class ClientSession extends Session {
   void onEnvelope(Envelope e) throws ProtocolException {
     switch (e.kind()) {
       case RESPONSE -> {
+        if (e.isUnprocessed()) {
+          // the server is going away (its go-away may cross this): no new calls here
+          draining = true;
+        }
         PendingCall call = calls.remove(e.callId());
         if (call != null) {
           touchCalls();

@@ -279,6 +279,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     final boolean oneWay;
     final boolean waitForReady;
     private final AtomicBoolean completed = new AtomicBoolean();
+    private final AtomicBoolean resent = new AtomicBoolean();
 
     Call(MethodDescriptor method, ClientController controller, Message request,
         PendingCall.Listener listener) {
@@ -302,6 +303,11 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
     boolean isCompleted() {
       return completed.get();
+    }
+
+    /** True the first time only: a call is sent again at most once. */
+    boolean markResent() {
+      return resent.compareAndSet(false, true);
     }
 
     Status deadlineExceeded(String when) {
@@ -391,7 +397,13 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       }
       return;
     }
-    PendingCall pending = s.register(call::complete);
+    PendingCall pending = s.register((status, response) -> {
+      if (response != null && response.isUnprocessed() && call.markResent()) {
+        resend(call);
+      } else {
+        call.complete(status, response);
+      }
+    });
     if (call.deadlineNanos != Long.MAX_VALUE) {
       try {
         pending.setTimer(timer.schedule(() -> s.fail(pending.id, call.deadlineExceeded(""), true),
@@ -409,6 +421,21 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     } catch (IOException | RuntimeException e) {
       s.fail(pending.id, Status.of(StatusCode.UNAVAILABLE, "sending the request failed: " + e),
           false);
+    }
+  }
+
+  /**
+   * Sends once more a call that a server going away answered without starting it, so a graceful
+   * shutdown costs its callers nothing. On the timer thread, not the reader's: finding a new
+   * connection may mean connecting.
+   */
+  private void resend(Call call) {
+    call.controller.begin(() -> call.complete(
+        Status.of(StatusCode.CANCELLED, "cancelled by the client"), null));
+    try {
+      timer.execute(() -> attempt(call));
+    } catch (RejectedExecutionException closing) {
+      call.complete(Status.of(StatusCode.UNAVAILABLE, "client closed"), null);
     }
   }
 

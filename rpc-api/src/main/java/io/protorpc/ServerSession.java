@@ -141,8 +141,9 @@ final class ServerSession extends Session {
     }
     touchCalls();
     if (draining) {
-      // sent before the client saw our go-away
-      answerEarly(e, Status.of(StatusCode.UNAVAILABLE, "server is shutting down"));
+      // sent before the client saw our go-away: not started, so the client may send it again
+      answerEarly(e, Status.of(StatusCode.UNAVAILABLE, "server is shutting down"),
+          Envelope.FLAG_UNPROCESSED);
       return;
     }
     RpcServer.ServiceEntry entry = server.services.get(e.service());
@@ -191,8 +192,12 @@ final class ServerSession extends Session {
 
   /** Answers a call that never got to run (one-way calls get no answer). */
   private void answerEarly(Envelope request, Status status) {
+    answerEarly(request, status, 0);
+  }
+
+  private void answerEarly(Envelope request, Status status, int flags) {
     if (!request.isOneWay()) {
-      sendQuietly(Envelope.response(request.callId(), status, null, null, null));
+      sendQuietly(Envelope.response(request.callId(), status, null, null, null, flags));
     }
   }
 

@@ -20,7 +20,8 @@ import java.util.Objects;
  *     response or go-away built with a null status is given {@link Status#OK}
  * @param compression name of the {@link Compressor} that compressed the payload; empty for none
  * @param payload the serialized (and maybe compressed) message; empty when there is none
- * @param flags bit flags, see {@link #FLAG_ONE_WAY}; unknown bits are ignored
+ * @param flags bit flags, see {@link #FLAG_ONE_WAY} and {@link #FLAG_UNPROCESSED}; unknown bits
+ *     are ignored
  */
 public record Envelope(
     Kind kind,
@@ -36,6 +37,12 @@ public record Envelope(
 
   /** On a {@link Kind#REQUEST}: a one-way call; the server runs it and sends no response. */
   public static final int FLAG_ONE_WAY = 1;
+
+  /**
+   * On a {@link Kind#RESPONSE}: the server refused the call without starting it (it was going
+   * away when the request arrived), so sending it again, to a new connection, is safe.
+   */
+  public static final int FLAG_UNPROCESSED = 2;
 
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
@@ -114,7 +121,19 @@ public record Envelope(
   /** A response envelope; {@code payload} is empty unless {@code status} is OK. */
   public static Envelope response(
       long callId, Status status, Metadata metadata, String compression, ByteBuffer payload) {
-    return new Envelope(Kind.RESPONSE, callId, "", "", 0, metadata, status, compression, payload);
+    return response(callId, status, metadata, compression, payload, 0);
+  }
+
+  /** A response envelope with flags (e.g. {@link #FLAG_UNPROCESSED}). */
+  public static Envelope response(long callId, Status status, Metadata metadata,
+      String compression, ByteBuffer payload, int flags) {
+    return new Envelope(Kind.RESPONSE, callId, "", "", 0, metadata, status, compression, payload,
+        flags);
+  }
+
+  /** Whether {@link #FLAG_UNPROCESSED} is set. */
+  public boolean isUnprocessed() {
+    return (flags & FLAG_UNPROCESSED) != 0;
   }
 
   /** A control envelope ({@link Kind#CANCEL}, {@link Kind#PING}, {@link Kind#PONG}, {@link Kind#GOAWAY}). */

@@ -22,7 +22,8 @@ import java.util.Map;
 /**
  * A bare-bones protorpc peer on a plain blocking socket, written from docs/protocol.md rather
  * than from the core, for tests that must send what a well-behaved client never would: garbage,
- * bad prefaces, oversize or corrupt frames. Every read has a timeout, so a test never hangs.
+ * bad prefaces, oversize or corrupt frames; or, through {@link #serve}, play a server that answers
+ * as the real one only does in a race. Every read has a timeout, so a test never hangs.
  *
  * <p>Not thread-safe.
  */
@@ -37,12 +38,42 @@ public final class RawConnection implements Closeable {
 
   /** Connects; every later read waits at most {@code readTimeoutMillis}. */
   public RawConnection(InetSocketAddress server, int readTimeoutMillis) throws IOException {
-    socket = new Socket();
-    socket.connect(server, readTimeoutMillis);
+    this(connected(server, readTimeoutMillis), readTimeoutMillis);
+  }
+
+  private RawConnection(Socket socket, int readTimeoutMillis) throws IOException {
+    this.socket = socket;
     socket.setSoTimeout(readTimeoutMillis);
     socket.setTcpNoDelay(true);
     in = socket.getInputStream();
     out = socket.getOutputStream();
+  }
+
+  private static Socket connected(InetSocketAddress server, int timeoutMillis) throws IOException {
+    Socket s = new Socket();
+    s.connect(server, timeoutMillis);
+    return s;
+  }
+
+  /**
+   * Plays the server on a socket a test accepted: reads the client's preface, whatever it asks,
+   * and accepts it with {@code framing}, {@code codec} and the identity compressor. Then {@link
+   * #receive} reads the client's envelopes and {@link #send} answers them.
+   */
+  public static RawConnection serve(Socket accepted, Framing framing, Codec codec,
+      int readTimeoutMillis) throws IOException {
+    RawConnection c = new RawConnection(accepted, readTimeoutMillis);
+    c.readPreface();
+    Map<String, String> reply = new LinkedHashMap<>();
+    reply.put("status", "ok");
+    reply.put("framing", framing.name());
+    reply.put("codec", codec.name());
+    reply.put("compressors", "identity");
+    c.write(preface(1, reply));
+    c.framing = framing;
+    c.codec = codec;
+    c.decoder = framing.newDecoder(64 * 1024 * 1024);
+    return c;
   }
 
   /** A client preface: magic, version, body length, {@code key=value} lines. */
@@ -93,14 +124,14 @@ public final class RawConnection implements Closeable {
     return reply;
   }
 
-  /** Reads the server's preface. */
+  /** Reads the peer's preface: the server's, or the client's when this plays the server. */
   public Map<String, String> readPreface() throws IOException {
     byte[] head = in.readNBytes(7);
     if (head.length < 7) {
       throw new IOException("connection closed before a whole preface (" + head.length + " bytes)");
     }
     if (head[0] != 'P' || head[1] != 'R' || head[2] != 'P' || head[3] != 'C') {
-      throw new IOException("server preface has a bad magic");
+      throw new IOException("preface has a bad magic");
     }
     int length = ((head[5] & 0xFF) << 8) | (head[6] & 0xFF);
     byte[] body = in.readNBytes(length);

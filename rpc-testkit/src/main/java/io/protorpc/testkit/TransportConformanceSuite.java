@@ -13,6 +13,7 @@ import io.protorpc.PluginRegistry;
 import io.protorpc.RpcClient;
 import io.protorpc.RpcException;
 import io.protorpc.RpcServer;
+import io.protorpc.Status;
 import io.protorpc.StatusCode;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
@@ -25,6 +26,9 @@ import io.protorpc.testkit.proto.FailRequest;
 import io.protorpc.testkit.proto.TestService;
 import io.protorpc.testkit.proto.UnregisteredService;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -595,6 +599,105 @@ public abstract class TransportConformanceSuite extends CallSemanticsSuite {
       }
     }
     return names;
+  }
+
+  // ---------------------------------------------------------------- a server going away
+
+  @Test
+  void aRequestCrossingTheGoAwayIsAnsweredUnprocessedAndNotRun() throws Exception {
+    TestServiceImpl impl = new TestServiceImpl();
+    RpcServer server = server(impl);
+    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+      assertEquals("ok", raw.handshake(framing(framings().get(0)), codecPlugin()).get("status"));
+      raw.send(request(1, "Hang", echo("hang", 1))); // keeps the connection draining, not closed
+      assertTrue(impl.awaitHangsStarted(1, WAIT_SECONDS, TimeUnit.SECONDS));
+      server.shutdown();
+      Envelope goAway = raw.receive();
+      assertEquals(Envelope.Kind.GOAWAY, goAway.kind());
+      assertEquals(StatusCode.OK, goAway.status().code());
+      raw.send(request(2, "Echo", echo("late", 10))); // as if sent before the go-away arrived
+      Envelope answer = raw.receive();
+      assertEquals(2, answer.callId());
+      assertEquals(StatusCode.UNAVAILABLE, answer.status().code());
+      assertTrue(answer.isUnprocessed(), "flags " + answer.flags());
+      assertEquals(0, impl.echoCount(), "the late call ran");
+    }
+  }
+
+  @Test
+  void aCallTheServerDidNotRunIsSentOnceMoreOnANewConnection() throws Exception {
+    try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Integer> seen = playServer(listener, true, false);
+      RpcClient client = connectTo(listener);
+      EchoResponse r = TestService.newBlockingStub(client)
+          .echo(new ClientController().setTimeout(Duration.ofSeconds(WAIT_SECONDS)),
+              echo("again", 10));
+      assertEquals("again from connection 2", r.getText());
+      assertEquals(2, seen.get(WAIT_SECONDS, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void aCallIsSentAgainAtMostOnce() throws Exception {
+    try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Integer> seen = playServer(listener, true, true);
+      RpcClient client = connectTo(listener);
+      ClientController c = new ClientController().setTimeout(Duration.ofSeconds(WAIT_SECONDS));
+      RpcException e = assertThrows(RpcException.class,
+          () -> TestService.newBlockingStub(client).echo(c, echo("again", 10)));
+      // a third attempt would meet no answer and end at the deadline instead
+      assertEquals(StatusCode.UNAVAILABLE, e.code(), e.status().toString());
+      assertEquals(2, seen.get(WAIT_SECONDS, TimeUnit.SECONDS));
+    }
+  }
+
+  private RpcClient connectTo(ServerSocket listener) throws IOException {
+    return closeAfterTest(RpcClient.builder()
+        .address((InetSocketAddress) listener.getLocalSocketAddress())
+        .transport(clientTransport()).framing(framings().get(0)).codec(codec()).connect());
+  }
+
+  /**
+   * Plays a server, one connection per entry of {@code goingAway}, that answers each
+   * connection's first request: like a server going away (a go-away, then "unprocessed") where
+   * the entry is true, else with an echo whose text names the connection. Completes with the
+   * number of requests it saw.
+   */
+  private CompletableFuture<Integer> playServer(ServerSocket listener, boolean... goingAway) {
+    Framing f = framing(framings().get(0));
+    Codec c = codecPlugin();
+    return CompletableFuture.supplyAsync(() -> {
+      int requests = 0;
+      try {
+        listener.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+        for (int i = 0; i < goingAway.length; i++) {
+          try (RawConnection client = RawConnection.serve(listener.accept(), f, c,
+              (int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS))) {
+            Envelope request = client.receive();
+            requests++;
+            if (goingAway[i]) {
+              client.send(Envelope.control(Envelope.Kind.GOAWAY, 0,
+                  Status.of(StatusCode.OK, "server is shutting down"), null));
+              client.send(Envelope.response(request.callId(),
+                  Status.of(StatusCode.UNAVAILABLE, "server is shutting down"), null, "", null,
+                  Envelope.FLAG_UNPROCESSED));
+              client.readUntilClosed(0); // the client, drained, closes
+            } else {
+              EchoRequest r = EchoRequest.parseFrom(request.payload());
+              EchoResponse answer = EchoResponse.newBuilder()
+                  .setText(r.getText() + " from connection " + (i + 1))
+                  .setPayload(r.getPayload()).build();
+              client.send(Envelope.response(request.callId(), Status.OK, null, "",
+                  ByteBuffer.wrap(answer.toByteArray())));
+            }
+          }
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException("the played server failed after " + requests
+            + " requests", e);
+      }
+      return requests;
+    });
   }
 
   // ---------------------------------------------------------------- bad input
