@@ -60,6 +60,9 @@ final class Preface {
     }
   }
 
+  /** How much of a malformed line an error message quotes. */
+  private static final int QUOTED_CHARS = 64;
+
   /** Incremental decoder: validates each byte as it arrives, so garbage is refused at once. */
   static final class Decoder {
     private final ByteBuffer head = ByteBuffer.allocate(HEAD_SIZE);
@@ -118,7 +121,10 @@ final class Preface {
         }
         int eq = line.indexOf('=');
         if (eq <= 0) {
-          throw new ProtocolException("malformed preface line: '" + line + "'");
+          // quote the start only: the rest is the peer's text, up to 4 KiB of it
+          throw new ProtocolException("malformed preface line: '"
+              + (line.length() <= QUOTED_CHARS ? line : line.substring(0, QUOTED_CHARS) + "...")
+              + "'");
         }
         fields.put(line.substring(0, eq), line.substring(eq + 1));
       }

@@ -53,6 +53,9 @@ class PrefaceFuzzTest {
    */
   private static final long BUFFERING = MOST + 32 * 1024;
 
+  /** Parsing the (at most 4 KiB) body into strings and a map costs more, but it is bounded. */
+  private static final long PARSING = 256L * MOST + Allocations.SLACK;
+
   @FuzzTest(maxDuration = "10s")
   void decode(FuzzedDataProvider data) {
     Reads reads = Reads.plan(data);
@@ -66,9 +69,14 @@ class PrefaceFuzzTest {
       try {
         fields = decoder.decode(chunk);
       } catch (ProtocolException expected) {
-        // Includes LimitExceededException: the peer is refused and the connection closed. Only
-        // the exception may cost memory here: nothing was buffered for a claimed body.
-        Allocations.assertAtMost(start, BUFFERING, () -> "refusing a preface");
+        // Includes LimitExceededException: the peer is refused and the connection closed. Before
+        // the body is whole, only the exception may cost memory: nothing was buffered for a
+        // claimed body. A whole body refused while being parsed costs what parsing costs.
+        int taken = consumed + before - chunk.remaining();
+        boolean wholeBody = bytes.length >= Preface.HEAD_SIZE
+            && taken >= Preface.HEAD_SIZE + (((bytes[5] & 0xFF) << 8) | (bytes[6] & 0xFF));
+        Allocations.assertAtMost(start, wholeBody ? PARSING : BUFFERING,
+            () -> "refusing a preface");
         return;
       }
       consumed += before - chunk.remaining();
@@ -77,9 +85,7 @@ class PrefaceFuzzTest {
             + " at most " + MOST);
       }
       if (fields != null) {
-        // Parsing the (at most 4 KiB) body into strings and a map costs more, but it is bounded.
-        Allocations.assertAtMost(start, 256L * MOST + Allocations.SLACK,
-            () -> "parsing a preface body");
+        Allocations.assertAtMost(start, PARSING, () -> "parsing a preface body");
         int declared = ((bytes[5] & 0xFF) << 8) | (bytes[6] & 0xFF);
         assertEquals(Preface.HEAD_SIZE + declared, consumed, "bytes taken for the preface");
         return;
@@ -182,6 +188,22 @@ class PrefaceFuzzTest {
     ByteBuffer wire = Preface.encode(Map.of("reason", reason));
     Map<String, String> decoded = new Preface.Decoder().decode(wire);
     assertTrue(reason.startsWith(decoded.get("reason")), "a prefix of the reason arrives");
+  }
+
+  /**
+   * Found by {@link #decode} (seed {@code finding-long-malformed-line}): refusing a body that is
+   * one 4 KiB line without '=' quoted the whole line, the peer's text, in the error. The error
+   * now quotes its start only.
+   */
+  @Test
+  void aMalformedLineIsQuotedOnlyInPart() {
+    byte[] line = "x".repeat(Preface.MAX_BODY).getBytes(StandardCharsets.US_ASCII);
+    ByteBuffer wire = ByteBuffer.allocate(Preface.HEAD_SIZE + line.length)
+        .put(new byte[] {'P', 'R', 'P', 'C', 1}).putShort((short) line.length).put(line).flip();
+    ProtocolException e = assertThrows(ProtocolException.class,
+        () -> new Preface.Decoder().decode(wire));
+    assertTrue(e.getMessage().startsWith("malformed preface line: 'xxxx"), e.getMessage());
+    assertTrue(e.getMessage().length() < 128, e.getMessage().length() + " characters");
   }
 
   /** The largest allowed body, 4096 bytes, arrives byte by byte and decodes. */
