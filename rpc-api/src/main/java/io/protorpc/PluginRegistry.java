@@ -66,6 +66,20 @@ public final class PluginRegistry {
   }
 
   /**
+   * {@code plugin}, if it can work here; for instances a user builds, which the registry's lookup
+   * never saw.
+   *
+   * @throws IllegalArgumentException if it is unavailable, saying why
+   */
+  static <T extends Plugin> T requireAvailable(T plugin) {
+    Objects.requireNonNull(plugin, "plugin");
+    plugin.unavailableReason().ifPresent(reason -> {
+      throw new IllegalArgumentException(plugin.name() + " is not available here: " + reason);
+    });
+    return plugin;
+  }
+
+  /**
    * The available provider of {@code kind} named {@code name}.
    *
    * @throws PluginNotFoundException if none is installed under that name, or the one installed is

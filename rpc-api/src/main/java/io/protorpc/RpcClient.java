@@ -638,8 +638,13 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       return compressor(PluginRegistry.find(Compressor.class, name));
     }
 
+    /**
+     * The compressor for requests, e.g. a {@code ZstdCompressor} with a level or a dictionary.
+     *
+     * @throws IllegalArgumentException if it cannot work here (its native library is missing, say)
+     */
     public Builder compressor(Compressor compressor) {
-      this.compressor = Objects.requireNonNull(compressor, "compressor");
+      this.compressor = PluginRegistry.requireAvailable(compressor);
       return this;
     }
 

@@ -412,8 +412,14 @@ public final class RpcServer implements AutoCloseable {
      * Offer these compressor instances rather than the registry's, for instance a {@code
      * ZstdCompressor} with a level or a dictionary of your own; {@code identity} is always
      * offered too. The server shares each instance among its connections.
+     *
+     * @throws IllegalArgumentException if one cannot work here (its native library is missing,
+     *     say)
      */
     public Builder compressors(Compressor... compressors) {
+      for (Compressor c : compressors) {
+        PluginRegistry.requireAvailable(c);
+      }
       Map<String, Compressor> m = new LinkedHashMap<>(byName(compressors));
       m.putIfAbsent(IdentityCompressor.NAME, new IdentityCompressor());
       this.compressors = Collections.unmodifiableMap(m);

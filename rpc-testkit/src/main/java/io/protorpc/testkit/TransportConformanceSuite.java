@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -361,6 +362,37 @@ public abstract class TransportConformanceSuite extends CallSemanticsSuite {
         framings().get(0), b -> b.compressor(renamed(identity, "testkit-other"))));
     assertTrue(refused.getMessage().contains("testkit-other")
         && refused.getMessage().contains("testkit-given"), refused.getMessage());
+
+    // an instance that cannot work here is refused when it is given, with its reason
+    Compressor broken = new Compressor() {
+      @Override
+      public String name() {
+        return "testkit-broken";
+      }
+
+      @Override
+      public Optional<String> unavailableReason() {
+        return Optional.of("its native library did not load");
+      }
+
+      @Override
+      public ByteBuffer compress(ByteBuffer input) {
+        throw new AssertionError("an unavailable compressor was used");
+      }
+
+      @Override
+      public ByteBuffer decompress(ByteBuffer input, int max) {
+        throw new AssertionError("an unavailable compressor was used");
+      }
+    };
+    for (IllegalArgumentException e : List.of(
+        assertThrows(IllegalArgumentException.class,
+            () -> RpcServer.builder().compressors(broken)),
+        assertThrows(IllegalArgumentException.class,
+            () -> RpcClient.builder().compressor(broken)))) {
+      assertTrue(e.getMessage().contains("testkit-broken")
+          && e.getMessage().contains("native library"), e.getMessage());
+    }
   }
 
   /** {@code delegate} under another name. */
