@@ -166,9 +166,7 @@ abstract class Session implements ConnectionHandler {
 
   @Override
   public final void onRead(ByteBuffer data) {
-    lastReadNanos = System.nanoTime();
-    pingSentNanos = 0;
-    if (closed) {
+    if (!readArrived()) {
       data.position(data.limit());
       return;
     }
@@ -206,9 +204,7 @@ abstract class Session implements ConnectionHandler {
 
   @Override
   public final void onReadInto(int bytes) {
-    lastReadNanos = System.nanoTime();
-    pingSentNanos = 0;
-    if (closed) {
+    if (!readArrived()) {
       return;
     }
     try {
@@ -218,6 +214,16 @@ abstract class Session implements ConnectionHandler {
     } catch (UncheckedProtocolException e) {
       fail(e.getCause());
     }
+  }
+
+  /**
+   * Bytes arrived, by either read path: the peer is alive. False once the session is closed, when
+   * they are no longer read.
+   */
+  private boolean readArrived() {
+    lastReadNanos = System.nanoTime();
+    pingSentNanos = 0;
+    return !closed;
   }
 
   private void onFrame(ByteBuffer frame) {
