@@ -1,8 +1,8 @@
 /**
  * An example protorpc plugin: the {@code varint} {@link io.protorpc.spi.Framing}. It is found by
  * name through {@link java.util.ServiceLoader} once this module is on the module path (the
- * {@code provides} below) or its jar on the class path ({@code META-INF/services}); the core
- * knows nothing of it.
+ * service declaration at the end of this file) or its jar on the class path (the file under
+ * {@code META-INF/services}). The core knows nothing of it.
  */
 module io.protorpc.examples.plugin {
   // transitive: VarintFraming's public signatures use io.protorpc.spi types
