@@ -33,6 +33,7 @@ public final class PluginRegistry {
   private static final Map<String, String> ARTIFACTS = Map.of(
       "Transport/socket", "io.protorpc:rpc-transport-socket",
       "Transport/netty", "io.protorpc:rpc-transport-netty",
+      "Transport/inproc", "io.protorpc:rpc-transport-inproc",
       "Compressor/zstd", "io.protorpc:rpc-codec-compress",
       "Compressor/gzip", "io.protorpc:rpc-codec-compress",
       "Codec/protobuf", "io.protorpc:rpc-codec-protobuf",
@@ -129,6 +130,26 @@ public final class PluginRegistry {
         .orElseThrow(() -> new PluginNotFoundException("no available " + kind.getSimpleName()
             + " installed (found: " + (names(kind).isEmpty() ? "none" : String.join(", ",
             names(kind))) + ")"));
+  }
+
+  /**
+   * The available transport with the highest priority among those that {@link
+   * Transport#supports support} {@code address}: what a client or server uses when given an
+   * address and no transport.
+   *
+   * @throws PluginNotFoundException if none does, naming the installed ones
+   */
+  public static Transport transportFor(java.net.SocketAddress address) {
+    Objects.requireNonNull(address, "address");
+    return all(Transport.class).stream()
+        .filter(t -> t.isAvailable() && t.supports(address))
+        .max(Comparator.comparingInt(Plugin::priority))
+        .orElseThrow(() -> new PluginNotFoundException("no available Transport carries "
+            + address + " (found: " + (names(Transport.class).isEmpty() ? "none"
+            : String.join(", ", names(Transport.class))) + ")"
+            + (address instanceof InProcessAddress
+                ? "; add io.protorpc:rpc-transport-inproc to the module path or class path"
+                : "")));
   }
 
   /** Names of every installed provider of {@code kind}, available or not, without duplicates. */

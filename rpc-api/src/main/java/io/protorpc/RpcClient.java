@@ -18,6 +18,7 @@ import io.protorpc.spi.Transport;
 import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,7 +61,7 @@ import java.util.concurrent.TimeoutException;
  * with {@code UNAVAILABLE}.
  */
 public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoCloseable {
-  private final InetSocketAddress address;
+  private final SocketAddress address;
   private final Transport transport;
   private final Framing framing;
   private final Codec codec;
@@ -88,7 +89,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
   private RpcClient(Builder b) {
     this.address = Objects.requireNonNull(b.address, "address is required");
-    this.transport = b.transport != null ? b.transport : PluginRegistry.defaultFor(Transport.class);
+    this.transport = b.transport != null ? b.transport : PluginRegistry.transportFor(address);
     this.framing = b.framing != null ? b.framing : PluginRegistry.find(Framing.class, "length");
     this.codec = b.codec != null ? b.codec : PluginRegistry.defaultFor(Codec.class);
     this.compressor =
@@ -117,7 +118,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   }
 
   /** The server address this client talks to. */
-  public InetSocketAddress address() {
+  public SocketAddress address() {
     return address;
   }
 
@@ -569,7 +570,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
   /** Configures and connects an {@link RpcClient}. Not thread-safe. */
   public static final class Builder {
-    private InetSocketAddress address;
+    private SocketAddress address;
     private Transport transport;
     private Framing framing;
     private Codec codec;
@@ -591,7 +592,11 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
     private Builder() {}
 
-    public Builder address(InetSocketAddress address) {
+    /**
+     * The server's address: an {@link InetSocketAddress}, or an {@link InProcessAddress} for a
+     * server in this JVM (through the in-process transport).
+     */
+    public Builder address(SocketAddress address) {
       this.address = Objects.requireNonNull(address, "address");
       return this;
     }

@@ -16,6 +16,7 @@ import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -86,7 +87,7 @@ public final class RpcServer implements AutoCloseable {
 
   private RpcServer(Builder b) throws IOException {
     this.services = Map.copyOf(b.services);
-    this.transport = b.transport != null ? b.transport : PluginRegistry.defaultFor(Transport.class);
+    this.transport = b.transport != null ? b.transport : PluginRegistry.transportFor(b.address);
     this.framings = b.framings != null ? b.framings : installed(Framing.class);
     this.codecs = b.codecs != null ? b.codecs : installed(Codec.class);
     this.compressors = b.compressors != null ? b.compressors : installed(Compressor.class);
@@ -142,14 +143,25 @@ public final class RpcServer implements AutoCloseable {
     return new Builder();
   }
 
-  /** The bound address. */
-  public InetSocketAddress localAddress() {
+  /**
+   * The bound address: an {@link InetSocketAddress} (with the actual port when 0 was asked for),
+   * or the {@link InProcessAddress} the server was given.
+   */
+  public SocketAddress localAddress() {
     return listener.localAddress();
   }
 
-  /** The bound port (useful after asking for port 0). */
+  /**
+   * The bound port (useful after asking for port 0).
+   *
+   * @throws IllegalStateException if the server listens on an address without a port, such as
+   *     an {@link InProcessAddress}
+   */
   public int port() {
-    return listener.localAddress().getPort();
+    if (listener.localAddress() instanceof InetSocketAddress inet) {
+      return inet.getPort();
+    }
+    throw new IllegalStateException("no port: the server listens on " + listener.localAddress());
   }
 
   /** Names of the framings clients may choose. */
@@ -263,7 +275,7 @@ public final class RpcServer implements AutoCloseable {
 
   /** Configures and starts an {@link RpcServer}. Not thread-safe. */
   public static final class Builder {
-    private InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    private SocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     private final Map<String, ServiceEntry> services = new LinkedHashMap<>();
     private Transport transport;
     private Map<String, Framing> framings;
@@ -341,8 +353,11 @@ public final class RpcServer implements AutoCloseable {
       return this;
     }
 
-    /** Where to listen; default: the loopback address, port 0 (any free port). */
-    public Builder address(InetSocketAddress address) {
+    /**
+     * Where to listen; default: the loopback address, port 0 (any free port). An {@link
+     * InProcessAddress} serves clients in this JVM through the in-process transport.
+     */
+    public Builder address(SocketAddress address) {
       this.address = Objects.requireNonNull(address, "address");
       return this;
     }

@@ -229,7 +229,7 @@ public final class Demo {
       builder.transport(options.transport);
     }
     RpcServer server = builder.start();
-    out.println("protorpc demo server listening on " + server.localAddress().getHostString() + ":"
+    out.println("protorpc demo server listening on " + options.bind + ":"
         + server.port());
     out.println("port " + server.port());
     out.println("framings: " + String.join(", ", server.framingNames()) + "; compressors: "
