@@ -1,5 +1,7 @@
 package io.protorpc;
 
+import io.protorpc.balancer.LoadBalancer;
+import io.protorpc.resolver.NameResolver;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Framing;
@@ -27,7 +29,8 @@ import java.util.stream.Collectors;
  */
 public final class PluginRegistry {
   private static final List<Class<? extends Plugin>> KINDS =
-      List.of(Transport.class, Framing.class, Compressor.class, Codec.class);
+      List.of(Transport.class, Framing.class, Compressor.class, Codec.class,
+          NameResolver.class, LoadBalancer.class);
 
   /** Which artifact provides each of protorpc's own plugins, for the not-found message. */
   private static final Map<String, String> ARTIFACTS = Map.of(

@@ -551,7 +551,8 @@ public abstract class CallSemanticsSuite extends RobustnessSuite {
       int waitMillis = (int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS);
       try (RawConnection c = listener.accept(waitMillis)) {
         accepted = c;
-        c.serve(PluginRegistry.find(Framing.class, framing), PluginRegistry.find(Codec.class, codec));
+        c.serve(PluginRegistry.find(Framing.class, framing),
+            PluginRegistry.find(Codec.class, codec));
         // bounded: the test closes this within its own bounded waits; the loop ends with it
         while (!closed) {
           try {

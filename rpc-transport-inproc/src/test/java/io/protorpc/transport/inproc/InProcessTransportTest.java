@@ -200,8 +200,9 @@ class InProcessTransportTest {
         RpcClient client = RpcClient.builder().address(name).connect()) {
       assertEquals(name, server.localAddress());
       assertEquals("inproc", client.transportName());
-      assertEquals("hi", TestService.newBlockingStub(client).echo(new io.protorpc.ClientController(),
-          EchoRequest.newBuilder().setText("hi").build()).getText());
+      assertEquals("hi", TestService.newBlockingStub(client).echo(
+          new io.protorpc.ClientController(), EchoRequest.newBuilder().setText("hi").build())
+          .getText());
       IllegalStateException noPort = assertThrows(IllegalStateException.class, server::port);
       assertTrue(noPort.getMessage().contains(name.toString()), noPort.getMessage());
     }
