@@ -12,6 +12,7 @@ module io.protorpc {
   exports io.protorpc.spi;
   exports io.protorpc.resolver;
   exports io.protorpc.balancer;
+  exports io.protorpc.health;
 
   uses io.protorpc.spi.Transport;
   uses io.protorpc.spi.Framing;

@@ -6,6 +6,7 @@ import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.Service;
 import io.protorpc.builtin.IdentityCompressor;
+import io.protorpc.health.Health;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Framing;
@@ -71,6 +72,7 @@ public final class RpcServer implements AutoCloseable {
   private final Liveness liveness;
   private final Set<ServerSession> sessions = ConcurrentHashMap.newKeySet();
   private final Listener listener;
+  private final Health health; // null unless the builder asked for it
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile boolean shutdown;
   private volatile boolean closed;
@@ -87,6 +89,10 @@ public final class RpcServer implements AutoCloseable {
 
   private RpcServer(Builder b) throws IOException {
     this.services = Map.copyOf(b.services);
+    this.health = b.health;
+    if (health != null) {
+      health.serving(services.keySet());
+    }
     this.transport = b.transport != null ? b.transport : PluginRegistry.transportFor(b.address);
     this.framings = b.framings != null ? b.framings : installed(Framing.class);
     this.codecs = b.codecs != null ? b.codecs : installed(Codec.class);
@@ -164,6 +170,19 @@ public final class RpcServer implements AutoCloseable {
     throw new IllegalStateException("no port: the server listens on " + listener.localAddress());
   }
 
+  /**
+   * The server's health statuses, to flip a service's (see {@link Health}).
+   *
+   * @throws IllegalStateException if the builder did not ask for {@link Builder#health()}
+   */
+  public Health health() {
+    if (health == null) {
+      throw new IllegalStateException("this server serves no health service; enable it with "
+          + "RpcServer.Builder.health()");
+    }
+    return health;
+  }
+
   /** Names of the framings clients may choose. */
   public Set<String> framingNames() {
     return framings.keySet();
@@ -207,9 +226,11 @@ public final class RpcServer implements AutoCloseable {
   }
 
   /**
-   * Begins a graceful shutdown and returns at once: new connections are refused, every client is
-   * told to go away (it sends new calls elsewhere or reconnects), calls in flight run to
-   * completion, and each connection closes when its last call is answered. The server terminates
+   * Begins a graceful shutdown and returns at once: with {@link Builder#health()}, every status
+   * turns {@code NOT_SERVING} first, so health-checking clients send their new calls elsewhere;
+   * then new connections are refused, every client is told to go away (it sends new calls
+   * elsewhere or reconnects), calls in flight run to completion, and each connection closes when
+   * its last call is answered. The server terminates
    * when all are closed; {@link #awaitTermination} waits for that, {@link #shutdownNow} cuts it
    * short. Idempotent.
    */
@@ -218,6 +239,9 @@ public final class RpcServer implements AutoCloseable {
       return;
     }
     shutdown = true;
+    if (health != null) {
+      health.enterShutdown();
+    }
     for (ServerSession s : new ArrayList<>(sessions)) {
       s.beginDrain();
     }
@@ -290,8 +314,25 @@ public final class RpcServer implements AutoCloseable {
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private SSLContext sslContext;
     private boolean requireClientAuth;
+    private Health health;
 
     private Builder() {}
+
+    /**
+     * Also serves the health service, {@link Health#SERVICE_NAME}: every service added (before or
+     * after this call) and the server as a whole start {@code SERVING}; the application flips
+     * them through {@link RpcServer#health()}, and {@link RpcServer#shutdown()} turns them all
+     * {@code NOT_SERVING} before draining. Off by default. Idempotent.
+     */
+    public Builder health() {
+      if (health == null) {
+        Health h = new Health();
+        BlockingService service = h.service();
+        add(new ServiceEntry(service.getDescriptorForType(), null, service));
+        health = h;
+      }
+      return this;
+    }
 
     /**
      * Accept only TLS connections, with this context's key and certificate; with {@code
