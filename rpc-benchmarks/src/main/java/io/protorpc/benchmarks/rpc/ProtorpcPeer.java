@@ -3,12 +3,14 @@ package io.protorpc.benchmarks.rpc;
 import com.google.protobuf.RpcCallback;
 import com.google.protobuf.RpcController;
 import io.protorpc.ClientController;
+import io.protorpc.InProcessAddress;
 import io.protorpc.RpcClient;
 import io.protorpc.RpcServer;
 import io.protorpc.benchmarks.proto.BenchService;
 import io.protorpc.benchmarks.proto.EchoRequest;
 import io.protorpc.benchmarks.proto.EchoResponse;
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A protorpc echo server and one client (one connection) on loopback, for one configuration. */
 public final class ProtorpcPeer implements AutoCloseable {
@@ -28,6 +30,8 @@ public final class ProtorpcPeer implements AutoCloseable {
       done.run(EchoResponse.newBuilder().setPayload(request.getPayload()).build());
     }
   }
+
+  private static final AtomicInteger INPROC_NAMES = new AtomicInteger();
 
   public ProtorpcPeer(String transport, String framing, String compressor) throws IOException {
     this(transport, framing, compressor, "default");
@@ -50,6 +54,9 @@ public final class ProtorpcPeer implements AutoCloseable {
     if (direct) {
       sb.directExecutor();
       cb.callbackExecutor(Runnable::run);
+    }
+    if (transport.equals("inproc")) { // no port: a name of its own in this JVM
+      sb.address(new InProcessAddress("bench-" + INPROC_NAMES.incrementAndGet()));
     }
     server = sb
         .transport(transport)
