@@ -47,8 +47,13 @@ public final class RawConnection implements Closeable {
   private Codec codec;
   private FrameDecoder decoder;
 
-  /** Connects a plain socket; every later read waits at most {@code readTimeoutMillis}. */
-  public RawConnection(InetSocketAddress server, int readTimeoutMillis) throws IOException {
+  /**
+   * Connects a plain socket to an IP address; every later read waits at most {@code
+   * readTimeoutMillis}. For any kind of address use {@link #connect}.
+   *
+   * @throws IllegalArgumentException if {@code server} is not an {@link InetSocketAddress}
+   */
+  public RawConnection(SocketAddress server, int readTimeoutMillis) throws IOException {
     this(connected(server, readTimeoutMillis), readTimeoutMillis);
   }
 
@@ -94,10 +99,22 @@ public final class RawConnection implements Closeable {
     readTimeout.accept(millis);
   }
 
-  private static Socket connected(InetSocketAddress server, int timeoutMillis) throws IOException {
+  private static Socket connected(SocketAddress server, int timeoutMillis) throws IOException {
+    if (!(server instanceof InetSocketAddress)) {
+      throw new IllegalArgumentException("a plain socket reaches IP addresses only, not " + server
+          + "; use RawConnection.connect(transport, address, timeout)");
+    }
     Socket s = new Socket();
     s.connect(server, timeoutMillis);
     return s;
+  }
+
+  /**
+   * Plays the server on a socket a test accepted; see {@link #serve(Framing, Codec)}.
+   */
+  public static RawConnection serve(Socket accepted, Framing framing, Codec codec,
+      int readTimeoutMillis) throws IOException {
+    return new RawConnection(accepted, readTimeoutMillis).serve(framing, codec);
   }
 
   /**
