@@ -14,6 +14,7 @@ import io.protorpc.spi.Threads;
 import io.protorpc.spi.Transport;
 import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -44,7 +45,7 @@ import javax.net.ssl.SSLContext;
  * <p>Calls are dispatched by service full name and method name. Handlers run on the server's
  * executor, never on a transport thread, unless {@link Builder#directExecutor()} asks for exactly
  * that. An unknown service or method is answered with {@code
- * NOT_FOUND}; a handler's exception or {@link ServerController#setFailed} with an error status;
+ * UNIMPLEMENTED} (gRPC's code for it); a handler's exception or {@link ServerController#setFailed} with an error status;
  * neither closes the connection. Input that breaks the protocol closes only its own connection.
  *
  * <p>By default the server accepts every installed framing and codec, so clients choose; restrict
@@ -121,11 +122,31 @@ public final class RpcServer implements AutoCloseable {
         }
         return s;
       });
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
+      timer.shutdownNow();
+      executor.close();
+      throw naming(b.address, e);
+    } catch (RuntimeException e) {
       timer.shutdownNow();
       executor.close();
       throw e;
     }
+  }
+
+  /**
+   * A failure to listen that names the address, keeping the type a caller may catch ({@link
+   * BindException} for an address in use) and the transport's exception as the cause.
+   */
+  private static IOException naming(InetSocketAddress address, IOException e) {
+    String what = "cannot listen on " + address.getHostString() + ":" + address.getPort();
+    String detail = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+    if (detail.contains(what)) {
+      return e;
+    }
+    IOException named = e instanceof BindException
+        ? new BindException(what + ": " + detail) : new IOException(what + ": " + detail);
+    named.initCause(e);
+    return named;
   }
 
   private static <T extends io.protorpc.spi.Plugin> Map<String, T> installed(Class<T> kind) {
@@ -226,6 +247,15 @@ public final class RpcServer implements AutoCloseable {
    */
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Waits, without a time limit, until the server has terminated. A {@code main} that only serves
+   * calls ends with this, since the server's threads do not keep the JVM alive; it returns once a
+   * {@link #shutdown()} has finished (from a shutdown hook, say) or {@link #shutdownNow()} ran.
+   */
+  public void awaitTermination() throws InterruptedException {
+    terminated.await();
   }
 
   /** Whether the server has terminated. */
@@ -506,7 +536,9 @@ public final class RpcServer implements AutoCloseable {
     /**
      * Binds and starts accepting.
      *
-     * @throws IOException if the address cannot be bound
+     * @throws java.net.BindException if the address is in use or cannot be assigned; the
+     *     message names the address
+     * @throws IOException if listening fails otherwise (the message names the address)
      * @throws PluginNotFoundException if no transport or codec is installed
      */
     public RpcServer start() throws IOException {

@@ -148,12 +148,12 @@ final class ServerSession extends Session {
     }
     RpcServer.ServiceEntry entry = server.services.get(e.service());
     if (entry == null) {
-      answerEarly(e, Status.of(StatusCode.NOT_FOUND, "unknown service '" + e.service() + "'"));
+      answerEarly(e, Status.of(StatusCode.UNIMPLEMENTED, "unknown service '" + e.service() + "'"));
       return;
     }
     MethodDescriptor method = entry.descriptor().findMethodByName(e.method());
     if (method == null) {
-      answerEarly(e, Status.of(StatusCode.NOT_FOUND,
+      answerEarly(e, Status.of(StatusCode.UNIMPLEMENTED,
           "service '" + e.service() + "' has no method '" + e.method() + "'"));
       return;
     }
@@ -176,7 +176,8 @@ final class ServerSession extends Session {
     ByteBuffer payload = e.payload();
     try {
       server.executor.execute(() -> run(entry, method, call, payload));
-    } catch (RejectedExecutionException ex) {
+    } catch (RejectedExecutionException | OutOfMemoryError ex) {
+      // a full queue, or no thread could be made for the call
       answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED, "server is overloaded"));
     }
   }
@@ -218,7 +219,12 @@ final class ServerSession extends Session {
       answer(call, null, Status.of(StatusCode.INVALID_ARGUMENT, "request is not a valid "
           + method.getInputType().getFullName() + ": " + ex.getMessage()));
       return;
-    } catch (IOException | RuntimeException ex) {
+    } catch (OutOfMemoryError ex) {
+      answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED,
+          "server out of memory decoding the request"));
+      return;
+    } catch (IOException | RuntimeException | Error ex) {
+      // an Error too: the call is answered and its slot freed, and this thread goes on
       answer(call, null, Status.of(StatusCode.INTERNAL, "cannot decode request: " + ex));
       return;
     }
@@ -226,11 +232,26 @@ final class ServerSession extends Session {
       server.chain(entry, method).handle(call.controller, request,
           response -> answer(call, response, null));
     } catch (RuntimeException ex) {
+      logHandlerFailure(call, ex);
       answer(call, null, Status.of(StatusCode.UNKNOWN, handlerFailure(ex)));
+      return;
     } catch (Error err) {
+      logHandlerFailure(call, err);
       answer(call, null, Status.of(StatusCode.INTERNAL, handlerFailure(err)));
-      throw err;
+      return;
     }
+    if (call.controller.failed()) {
+      // An async handler that failed its controller and returned without calling done: answer
+      // with that failure now rather than leave the call to its deadline. answer() sends once, so
+      // a done call the handler makes later is ignored.
+      answer(call, null, null);
+    }
+  }
+
+  /** The server's own record of a handler that threw: logged once per call, with the method. */
+  private static void logHandlerFailure(ServerCall call, Throwable t) {
+    LOG.log(System.Logger.Level.WARNING, "handler of " + call.controller.serviceName() + "/"
+        + call.controller.methodName() + " threw; the call is answered with an error", t);
   }
 
   /** Runs the service method itself: the last link of the interceptor chain. */

@@ -76,10 +76,23 @@ abstract class Session implements ConnectionHandler {
       return;
     }
     try {
-      keepAliveTask = timer.scheduleWithFixedDelay(() -> checkLiveness(liveness, pingExecutor),
-          period, period, TimeUnit.NANOSECONDS);
+      keepAliveTask = timer.scheduleWithFixedDelay(() -> checkLivenessOrClose(liveness,
+          pingExecutor), period, period, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       close(); // the owner is shutting down
+    }
+  }
+
+  /**
+   * A failing check would silently end this connection's periodic task (and with it every later
+   * check), so any Throwable closes the connection instead; the timer thread goes on.
+   */
+  private void checkLivenessOrClose(Liveness k, Executor pingExecutor) {
+    try {
+      checkLiveness(k, pingExecutor);
+    } catch (Throwable t) {
+      stopKeepAlive();
+      close();
     }
   }
 

@@ -519,11 +519,10 @@ final class NettyConnection implements Connection {
       } else {
         h.onRead(ByteBuffer.wrap(ByteBufUtil.getBytes(buf)));
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An Error too (out of memory, say): this connection ends with it as the cause; the event
+      // loop and its other connections go on.
       closeWith(e);
-    } catch (Error e) {
-      closeWith(e);
-      throw e;
     }
   }
 }

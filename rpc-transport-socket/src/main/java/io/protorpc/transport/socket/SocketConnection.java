@@ -145,10 +145,9 @@ final class SocketConnection implements Connection {
       // Also how a local close() ends a blocked read; closeWith then keeps the close's cause.
       closeWith(e);
     } catch (Throwable t) {
-      closeWith(t); // the handler failed: this connection ends, other connections go on
-      if (t instanceof Error) {
-        throw (Error) t;
-      }
+      // The handler failed, or an Error (out of memory, say): this connection ends, reported to
+      // its handler with that cause; other connections and the process go on.
+      closeWith(t);
     } finally {
       try {
         notifyClosed();

@@ -76,25 +76,35 @@ final class SocketListener implements Listener {
     return listener;
   }
 
+  /**
+   * Accepts until closed. Nothing ends it but close(): a failed accept (out of file descriptors,
+   * out of memory, any Throwable) is logged and retried after a pause.
+   */
   private void acceptLoop() {
     while (!closed.get()) {
-      Socket socket;
       try {
-        socket = server.accept();
-      } catch (IOException e) {
+        serve(server.accept());
+      } catch (Throwable e) {
         if (closed.get() || server.isClosed()) {
           break;
         }
-        LOG.log(Level.WARNING, "accept failed on " + localAddress + "; retrying", e);
+        logQuietly("accept failed on " + localAddress + "; retrying", e);
         try {
           closing.await(ACCEPT_RETRY_MILLIS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
           break;
         }
-        continue;
       }
-      serve(socket);
+    }
+  }
+
+  /** Logs, unless logging itself fails (it allocates, and the heap may be what ran out). */
+  private static void logQuietly(String message, Throwable e) {
+    try {
+      LOG.log(Level.WARNING, message, e);
+    } catch (Throwable ignored) {
+      // nothing more can be said; the loop goes on
     }
   }
 
@@ -126,7 +136,7 @@ final class SocketListener implements Listener {
       }
       conn.start(handler, readers);
     } catch (IOException | RuntimeException | Error e) {
-      LOG.log(Level.WARNING, "dropping connection from " + socket.getRemoteSocketAddress(), e);
+      logQuietly("dropping connection from " + socket.getRemoteSocketAddress(), e);
       if (conn == null) {
         closeQuietly(socket);
       } else {
