@@ -71,12 +71,44 @@ public final class RpcServer implements AutoCloseable {
   private final Liveness liveness;
   private final Set<ServerSession> sessions = ConcurrentHashMap.newKeySet();
   private final Listener listener;
+  final MemoryBudget budget;
+  /** What one connection may hold before it stops reading (see ServerSession#updateReading). */
+  final long perConnectionBudget;
+  /** Connections whose reading is paused, to read again when memory frees. */
+  private final Set<ServerSession> paused = ConcurrentHashMap.newKeySet();
+  /** When the budget was first seen exhausted by the relief check; 0 while it is not. */
+  private volatile long exhaustedSinceNanos;
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile boolean shutdown;
   private volatile boolean closed;
 
-  /** Default of {@link Builder#maxConnections}. */
+  /** Default of {@link Builder#maxConnections}, on a heap of 320 MiB or more. */
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+  /**
+   * What the default connection limit allows an idle plaintext connection on the heap: above the
+   * most measured (docs/limits.md: about 7.5 KiB on the socket transport, JDK 17).
+   */
+  static final int CONNECTION_HEAP_BYTES = 8 * 1024;
+  /** Server connections idle this long are closed by default (see Builder#idleTimeout). */
+  static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
+  /**
+   * {@link #DEFAULT_MAX_CONNECTIONS}, or fewer on a small heap: idle connections alone may take a
+   * quarter of the maximum heap at most, as the memory budget takes another quarter by default.
+   */
+  static int defaultMaxConnections() {
+    long fit = Runtime.getRuntime().maxMemory() / 4 / CONNECTION_HEAP_BYTES;
+    return (int) Math.max(64, Math.min(DEFAULT_MAX_CONNECTIONS, fit));
+  }
+
+  /** How often the server checks whether the budget has been spent for too long. */
+  static final long RELIEF_CHECK_MILLIS = 100;
+  /**
+   * How long the budget may stay spent before the connection holding the most is closed: long
+   * enough for calls in flight to finish and free memory, short enough that peers parking
+   * unfinished frames cannot keep everyone else refused.
+   */
+  static final long RELIEF_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
   /** A registered service: exactly one of {@code async} and {@code blocking} is set. */
   record ServiceEntry(ServiceDescriptor descriptor, Service async, BlockingService blocking) {
@@ -104,6 +136,11 @@ public final class RpcServer implements AutoCloseable {
         ? OwnedExecutor.wrap(b.executor) : OwnedExecutor.create("protorpc-handler", false);
     this.timer = new ScheduledThreadPoolExecutor(1, Threads.daemon("protorpc-server-timer"));
     this.timer.setRemoveOnCancelPolicy(true);
+    this.budget = new MemoryBudget(
+        b.memoryBudget > 0 ? b.memoryBudget : MemoryBudget.defaultLimit(), this::resumePaused);
+    this.perConnectionBudget = Math.max(budget.limit() / 4, 2L * limits.maxFrameSize());
+    timer.scheduleWithFixedDelay(this::relieveMemory, RELIEF_CHECK_MILLIS, RELIEF_CHECK_MILLIS,
+        TimeUnit.MILLISECONDS);
     try {
       TransportOptions options = b.sslContext == null ? b.transportOptions
           : b.transportOptions.toBuilder().sslContext(b.sslContext)
@@ -197,7 +234,72 @@ public final class RpcServer implements AutoCloseable {
     return n;
   }
 
+  void readingPaused(ServerSession s, boolean isPaused) {
+    if (isPaused) {
+      paused.add(s);
+    } else {
+      paused.remove(s);
+    }
+  }
+
+  /** Memory freed: connections paused for the budget's sake may read again. */
+  private void resumePaused() {
+    for (ServerSession s : paused) {
+      s.updateReading();
+    }
+  }
+
+  /**
+   * On the timer: if the budget has been spent for longer than the grace period, closes the
+   * connection holding the most (its calls are cancelled, its unfinished frames dropped), one per
+   * check, until memory frees. Never throws: the timer serves every connection.
+   */
+  private void relieveMemory() {
+    try {
+      if (!budget.exhausted()) {
+        if (budget.relieved()) {
+          exhaustedSinceNanos = 0; // hovering just under the limit does not restart the grace
+        }
+        resumePaused(); // a missed relief (a release racing a pause) is caught up here
+        return;
+      }
+      long now = System.nanoTime();
+      if (exhaustedSinceNanos == 0) {
+        exhaustedSinceNanos = now;
+        return;
+      }
+      if (now - exhaustedSinceNanos < RELIEF_GRACE_NANOS) {
+        return;
+      }
+      ServerSession biggest = null;
+      for (ServerSession s : sessions) {
+        if (!s.closingForMemory()
+            && (biggest == null || s.heldBytes() > biggest.heldBytes())) {
+          biggest = s;
+        }
+      }
+      if (biggest != null && biggest.heldBytes() > 0) {
+        ServerSession victim = biggest;
+        victim.markClosingForMemory();
+        try {
+          // not here: telling the client may block on it, and this timer serves every connection
+          executor.execute(() -> victim.closeForMemory(budget.limit()));
+        } catch (RuntimeException | OutOfMemoryError e) {
+          victim.close();
+        }
+      }
+    } catch (Throwable t) {
+      // the next check tries again
+    }
+  }
+
+  /** Bytes counted against the memory budget right now (see {@link Builder#memoryBudget}). */
+  public long memoryInUse() {
+    return budget.used();
+  }
+
   void sessionClosed(ServerSession s) {
+    paused.remove(s);
     sessions.remove(s);
     if (shutdown && sessions.isEmpty()) {
       shutdownNow();
@@ -304,8 +406,9 @@ public final class RpcServer implements AutoCloseable {
     private TransportOptions transportOptions = TransportOptions.defaults();
     private Executor executor;
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
-    private Liveness liveness = Liveness.defaults();
-    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private Liveness liveness = Liveness.defaults().withIdleTimeout(DEFAULT_IDLE_TIMEOUT);
+    private int maxConnections = defaultMaxConnections();
+    private long memoryBudget; // 0: derived from the heap
     private SSLContext sslContext;
     private boolean requireClientAuth;
 
@@ -322,7 +425,11 @@ public final class RpcServer implements AutoCloseable {
       return this;
     }
 
-    /** Most open connections; more are refused with a reason and closed. Default 10,000. */
+    /**
+     * Most open connections; more are refused with a reason and closed. Default 10,000, or a
+     * quarter of the maximum heap at 8 KiB a connection if that is fewer (8,192 with {@code
+     * -Xmx256m}), so that idle connections alone cannot exhaust the heap.
+     */
     public Builder maxConnections(int connections) {
       if (connections < 1) {
         throw new IllegalArgumentException("maxConnections must be >= 1");
@@ -365,7 +472,11 @@ public final class RpcServer implements AutoCloseable {
       return this;
     }
 
-    /** Closes a connection (with a go-away) after this long without calls. Off by default. */
+    /**
+     * Closes a connection (with a go-away, then at once if the client is still there one more
+     * period later) after this long without calls; counted from the accept, so it also bounds a
+     * connection that never makes a call. Default 5 minutes; {@code Duration.ZERO} turns it off.
+     */
     public Builder idleTimeout(Duration idle) {
       this.liveness = liveness.withIdleTimeout(idle);
       return this;
@@ -485,6 +596,28 @@ public final class RpcServer implements AutoCloseable {
     /** Largest call header (metadata included) in bytes; default 64 KiB. */
     public Builder maxHeaderSize(int bytes) {
       this.limits = limits.withMaxHeaderSize(bytes);
+      return this;
+    }
+
+    /**
+     * Most bytes the server holds for messages passing through it, all connections together:
+     * unfinished frames, requests (decompressed, too) until answered, and responses until
+     * written. Default: a quarter of the maximum heap ({@code -Xmx}), at least 16 MiB.
+     *
+     * <p>When they reach it the server refuses new calls with {@code RESOURCE_EXHAUSTED}, stops
+     * reading from every connection that holds any of it (one connection also stops by itself at
+     * a quarter of the budget), and reads again once the count falls below seven eighths of it.
+     * If it stays above seven eighths with the budget spent for half a second, the server closes
+     * the connection holding the most, one every 100 ms, until memory frees. A compressed request takes room for a whole max-size message
+     * while it is decompressed, and is refused with {@code RESOURCE_EXHAUSTED} if there is none.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is less than 1
+     */
+    public Builder memoryBudget(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("memoryBudget must be >= 1 byte: " + bytes);
+      }
+      this.memoryBudget = bytes;
       return this;
     }
 

@@ -33,7 +33,8 @@ final class SocketListener implements Listener {
 
   private final ServerSocket server;
   private final InetSocketAddress localAddress;
-  private final int writeBufferBytes;
+  /** Write buffers, lent to this listener's connections while they have bytes to send. */
+  private final ByteArrayPool writeBuffers;
   private final SSLContext tls; // null: plaintext
   private final boolean requireClientAuth;
   private final Transport.Acceptor acceptor;
@@ -49,7 +50,8 @@ final class SocketListener implements Listener {
       ThreadFactory readers) {
     this.server = server;
     this.localAddress = new InetSocketAddress(server.getInetAddress(), server.getLocalPort());
-    this.writeBufferBytes = options.writeBufferBytes();
+    this.writeBuffers = new ByteArrayPool(options.writeBufferBytes(),
+        4 * Runtime.getRuntime().availableProcessors());
     this.tls = options.sslContext();
     this.requireClientAuth = options.requireClientAuth();
     this.acceptor = acceptor;
@@ -122,7 +124,7 @@ final class SocketListener implements Listener {
         ssl.setNeedClientAuth(requireClientAuth);
         socket = ssl;
       }
-      conn = new SocketConnection(socket, writeBufferBytes, connections::remove);
+      conn = new SocketConnection(socket, writeBuffers, connections::remove);
       connections.add(conn);
       // Checked after add: either close() sees this connection in the set or we see closed.
       if (closed.get()) {
