@@ -442,7 +442,9 @@ public abstract class RobustnessSuite extends ConformanceSupport {
         ForkedServer.Stats during = server.stats();
         System.out.println(what + ": opened in " + (System.nanoTime() - started) / 1_000_000
             + " ms; server: " + during);
-        assertTrue(during.connections() > Math.min(silent + prefaced, 1000),
+        // silent ones opened more than the handshake timeout (10 s) ago are closed already
+        int held = Math.min(silent, 100) + Math.min(prefaced, 1000);
+        assertTrue(during.connections() > held,
             () -> "the server holds only " + during.connections() + " of " + what);
       } finally {
         for (Socket s : open) {
