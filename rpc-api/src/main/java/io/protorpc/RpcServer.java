@@ -78,6 +78,8 @@ public final class RpcServer implements AutoCloseable {
   private final Set<ServerSession> paused = ConcurrentHashMap.newKeySet();
   /** When the budget was first seen exhausted by the relief check; 0 while it is not. */
   private volatile long exhaustedSinceNanos;
+  /** The last connection closed to free memory, until it is gone. */
+  private volatile ServerSession lastClosedForMemory;
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile boolean shutdown;
   private volatile boolean closed;
@@ -271,6 +273,9 @@ public final class RpcServer implements AutoCloseable {
       if (now - exhaustedSinceNanos < RELIEF_GRACE_NANOS) {
         return;
       }
+      if (lastClosedForMemory != null) {
+        return; // its memory is not freed yet: closing another now would be one too many
+      }
       ServerSession biggest = null;
       for (ServerSession s : sessions) {
         if (!s.closingForMemory()
@@ -281,6 +286,7 @@ public final class RpcServer implements AutoCloseable {
       if (biggest != null && biggest.heldBytes() > 0) {
         ServerSession victim = biggest;
         victim.markClosingForMemory();
+        lastClosedForMemory = victim;
         try {
           // not here: telling the client may block on it, and this timer serves every connection
           executor.execute(() -> victim.closeForMemory(budget.limit()));
@@ -301,6 +307,9 @@ public final class RpcServer implements AutoCloseable {
   void sessionClosed(ServerSession s) {
     paused.remove(s);
     sessions.remove(s);
+    if (lastClosedForMemory == s) {
+      lastClosedForMemory = null;
+    }
     if (shutdown && sessions.isEmpty()) {
       shutdownNow();
     }

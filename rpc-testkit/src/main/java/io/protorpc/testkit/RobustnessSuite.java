@@ -282,6 +282,76 @@ public abstract class RobustnessSuite extends ConformanceSupport {
     assertFalse(server.connectionCount() > 2);
   }
 
+  // ---------------------------------------------------------------- the memory budget
+
+  /**
+   * Two peers park nearly whole frames until a small budget is spent: new calls are refused with
+   * RESOURCE_EXHAUSTED, the connection holding the most is closed with a go-away saying why, and
+   * the server serves again, by itself.
+   */
+  @Test
+  void aSpentMemoryBudgetRefusesCallsThenClosesTheBiggestHolderAndRecovers() throws Exception {
+    int maxMessage = 1 << 20;
+    long budget = 2L << 20; // less than two whole frames of 1 MiB + 64 KiB
+    RpcServer server = startServer(new TestServiceImpl(), false,
+        b -> b.maxMessageSize(maxMessage).memoryBudget(budget));
+    RpcClient normal = connect(server, framings().get(0), b -> { });
+    assertEquals("ok", TestService.newBlockingStub(normal)
+        .echo(new ClientController(), echo("ok", 10)).getText());
+    int frame = maxMessage + 64 * 1024;
+    List<RawConnection> parkers = new ArrayList<>();
+    List<Thread> writers = new ArrayList<>();
+    try {
+      for (int i = 0; i < 2; i++) {
+        RawConnection raw = closeAfterTest(new RawConnection(server.localAddress(), 10_000));
+        parkers.add(raw);
+        assertEquals("ok", raw.handshake(PluginRegistry.find(Framing.class, "length"),
+            PluginRegistry.find(Codec.class, codec())).get("status"));
+        Thread w = new Thread(() -> {
+          try {
+            raw.write(ByteBuffer.allocate(4).putInt(frame).array());
+            raw.write(new byte[frame - 1]); // all but the last byte: the frame never ends
+          } catch (IOException e) {
+            // closed by the server to free memory, or by the test
+          }
+        }, "parker-" + i);
+        w.setDaemon(true);
+        writers.add(w);
+        w.start();
+      }
+      assertTrue(waitUntil(() -> server.memoryInUse() >= budget),
+          () -> "the budget was not spent: " + server.memoryInUse() + " bytes in use");
+      // new calls are refused while it is spent, with the reason
+      RpcException refused = assertThrows(RpcException.class, () -> TestService
+          .newBlockingStub(normal).echo(new ClientController(), echo("no room", 10)));
+      assertEquals(StatusCode.RESOURCE_EXHAUSTED, refused.code());
+      assertTrue(refused.getMessage().contains("memory budget"), refused.getMessage());
+      // half a second later the biggest holder is told why and closed, and the server recovers
+      assertTrue(waitUntil(() -> server.connectionCount() == 2),
+          () -> server.connectionCount() + " connections; the biggest holder was not closed");
+      RawConnection closed = null;
+      for (RawConnection raw : parkers) {
+        if (raw.closedByServerWithin(100)) {
+          closed = raw;
+        }
+      }
+      assertTrue(closed != null, "no parker saw its connection closed");
+      assertTrue(waitUntil(() -> server.memoryInUse() < budget));
+      assertEquals("back", TestService.newBlockingStub(normal)
+          .echo(new ClientController(), echo("back", 10)).getText());
+    } finally {
+      for (RawConnection raw : parkers) {
+        raw.close();
+      }
+      for (Thread w : writers) {
+        w.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+      }
+    }
+    assertTrue(waitUntil(() -> server.memoryInUse() == 0 && server.connectionCount() == 1),
+        () -> server.memoryInUse() + " bytes still counted, " + server.connectionCount()
+            + " connections");
+  }
+
   // ---------------------------------------------------------------- a capped heap under attack
 
   /*
