@@ -130,6 +130,11 @@ public final class RpcServer implements AutoCloseable {
           + "to the module path or class path");
     }
     this.limits = b.limits;
+    if (b.memoryBudget > 0 && b.memoryBudget < limits.maxFrameSize()) {
+      throw new IllegalArgumentException("memoryBudget of " + b.memoryBudget + " bytes cannot "
+          + "hold one frame of the max message size plus header (" + limits.maxFrameSize()
+          + " bytes)");
+    }
     this.interceptors = List.copyOf(b.interceptors);
     this.maxConnections = b.maxConnections;
     this.liveness = b.liveness;
@@ -620,7 +625,8 @@ public final class RpcServer implements AutoCloseable {
      * the connection holding the most, one every 100 ms, until memory frees. A compressed request takes room for a whole max-size message
      * while it is decompressed, and is refused with {@code RESOURCE_EXHAUSTED} if there is none.
      *
-     * @throws IllegalArgumentException if {@code bytes} is less than 1
+     * @throws IllegalArgumentException if {@code bytes} is less than 1; {@link #start()} throws
+     *     it if the budget cannot hold one frame of the max message size plus header
      */
     public Builder memoryBudget(long bytes) {
       if (bytes < 1) {
@@ -681,6 +687,7 @@ public final class RpcServer implements AutoCloseable {
      * @throws java.net.BindException if the address is in use or cannot be assigned; the
      *     message names the address
      * @throws IOException if listening fails otherwise (the message names the address)
+     * @throws IllegalArgumentException if the memory budget cannot hold one max-size frame
      * @throws PluginNotFoundException if no transport or codec is installed
      */
     public RpcServer start() throws IOException {
