@@ -108,10 +108,14 @@ final class Generator {
 
   /**
    * {@code name}, or, if an earlier rpc of the service already got it (rpcs {@code Get_Item} and
-   * {@code GetItem} both make {@code getItem}), {@code name} plus '_' and this rpc's index.
+   * {@code GetItem} both make {@code getItem}), {@code name} plus '_' (unless it ends in one) and
+   * this rpc's index.
    */
   private static String unique(String name, int index, Map<String, String> taken, String rpc) {
-    String chosen = taken.containsKey(name) ? name + "_" + index : name;
+    String chosen = name;
+    while (taken.containsKey(chosen)) {
+      chosen = (chosen.endsWith("_") ? chosen : chosen + "_") + index;
+    }
     taken.put(chosen, rpc);
     return chosen;
   }
