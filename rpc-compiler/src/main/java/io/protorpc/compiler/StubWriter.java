@@ -32,8 +32,8 @@ final class StubWriter {
     }
     line("");
     javadoc(s.comment(), "protorpc client stubs and server bindings for {@code " + s.fullName()
-        + "}: {@link BlockingStub}, {@link FutureStub}, and {@link BlockingService} or {@link "
-        + "AsyncService} to implement and bind with {@code bindService}.");
+        + "}:\n{@link BlockingStub}, {@link FutureStub}, and {@link BlockingService} or\n"
+        + "{@link AsyncService} to implement and bind with {@code bindService}.");
     open("public final class " + s.className());
     line("private " + s.className() + "() {}");
     line("");
@@ -64,11 +64,11 @@ final class StubWriter {
     open("public static FutureStub newFutureStub(" + CLIENT + " client)");
     line("return new FutureStub(client, " + CALL_OPTIONS + ".DEFAULT);");
     close();
-    stub(s, "BlockingStub", "Calls that wait for their response and throw {@link " + EXCEPTION
-        + "} on failure. Immutable and thread-safe.");
-    stub(s, "FutureStub", "Calls that return at once with a future, completed on the client's "
-        + "callback executor, exceptionally with {@link " + EXCEPTION + "}; cancelling it cancels "
-        + "the call. Immutable and thread-safe.");
+    stub(s, "BlockingStub", " * Calls that wait for their response and throw {@link " + EXCEPTION
+        + "}\n * on failure. Immutable and thread-safe.");
+    stub(s, "FutureStub", " * Calls that return at once with a future, completed on the client's"
+        + " callback\n * executor, exceptionally with {@link " + EXCEPTION + "}; cancelling it"
+        + " cancels the\n * call. Immutable and thread-safe.");
     serviceInterface(s, false);
     serviceInterface(s, true);
     bind(s, false);
@@ -79,7 +79,11 @@ final class StubWriter {
   private void stub(ServiceModel s, String name, String doc) {
     boolean blocking = name.equals("BlockingStub");
     line("");
-    line("/** " + doc + " */");
+    line("/**");
+    for (String l : doc.split("\n")) {
+      line(l);
+    }
+    line(" */");
     open("public static final class " + name + " extends io.protorpc.stub.AbstractStub<" + name
         + ">");
     open("private " + name + "(" + CLIENT + " client, " + CALL_OPTIONS + " options)");
@@ -160,13 +164,15 @@ final class StubWriter {
     close();
   }
 
+  /** The .proto comment as javadoc, or {@code fallback} (javadoc already) if there is none. */
   private void javadoc(String comment, String fallback) {
-    if (comment.isBlank()) {
+    if (comment.isBlank() && !fallback.contains("\n")) {
       line("/** " + fallback + " */");
       return;
     }
     line("/**");
-    for (String l : escape(comment.strip()).split("\n", -1)) {
+    String text = comment.isBlank() ? fallback : escape(comment.strip());
+    for (String l : text.split("\n", -1)) {
       line(l.isBlank() ? " *" : " * " + l.stripTrailing());
     }
     line(" */");
