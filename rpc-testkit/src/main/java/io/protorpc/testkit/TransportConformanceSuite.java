@@ -58,7 +58,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@link #clientTransport()} to test two transports against each other, and {@link #framings()}
  * to add your own framing. Each test bounds its own waits; none sleeps to synchronize.
  */
-public abstract class TransportConformanceSuite extends CallSemanticsSuite {
+public abstract class TransportConformanceSuite extends GeneratedStubSuite {
   private static final int DEFAULT_MAX_MESSAGE = 4 * 1024 * 1024;
   // ---------------------------------------------------------------- unary calls
 
@@ -310,24 +310,7 @@ public abstract class TransportConformanceSuite extends CallSemanticsSuite {
   @Test
   void aPerCallOptionOverridesTheCompressionThreshold() throws Exception {
     AtomicInteger compressions = new AtomicInteger();
-    Compressor identity = PluginRegistry.find(Compressor.class, "identity");
-    Compressor counting = new Compressor() { // counts what the client asks to compress
-      @Override
-      public String name() {
-        return "testkit-counting";
-      }
-
-      @Override
-      public ByteBuffer compress(ByteBuffer input) throws IOException {
-        compressions.incrementAndGet();
-        return identity.compress(input); // never smaller, so the payload goes uncompressed
-      }
-
-      @Override
-      public ByteBuffer decompress(ByteBuffer input, int max) throws IOException {
-        return identity.decompress(input, max);
-      }
-    };
+    Compressor counting = countingCompressor(compressions);
     // the server shares the instance: keep it from compressing responses
     RpcServer server = startServer(new TestServiceImpl(), false,
         b -> b.compressors(counting).compressionThreshold(Integer.MAX_VALUE));
