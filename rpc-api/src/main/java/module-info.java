@@ -9,6 +9,7 @@ module io.protorpc {
 
   exports io.protorpc;
   exports io.protorpc.spi;
+  exports io.protorpc.reflection;
 
   uses io.protorpc.spi.Transport;
   uses io.protorpc.spi.Framing;
