@@ -33,7 +33,9 @@ final class Describer {
    */
   static String describe(GenericDescriptor d) {
     Describer w = new Describer();
-    w.out.append("// ").append(d.getFullName()).append(" is a ").append(kind(d))
+    String kind = kind(d);
+    w.out.append("// ").append(d.getFullName()).append(kind.equals("enum") ? " is an " : " is a ")
+        .append(kind)
         .append(" in ").append(d.getFile().getName()).append('\n');
     if (d instanceof ServiceDescriptor s) {
       w.service(s);

@@ -144,8 +144,9 @@ class CliTest {
     assertTrue(r.out().contains("  protorpc.testkit.FailRequest.Mode mode = 1;"), r::toString);
     r = run("describe", target, "protorpc.testkit.FailRequest.Mode");
     assertExit(0, r);
-    assertTrue(r.out().startsWith("// protorpc.testkit.FailRequest.Mode is a enum")
-        || r.out().startsWith("// protorpc.testkit.FailRequest.Mode is an enum"), r::toString);
+    assertTrue(r.out().startsWith("// protorpc.testkit.FailRequest.Mode is an enum in"
+        + " protorpc/testkit/testkit.proto\nenum protorpc.testkit.FailRequest.Mode {\n"
+        + "  MODE_UNSPECIFIED = 0;\n"), r::toString);
     r = run("describe", target);
     assertExit(0, r);
     assertTrue(r.out().contains("service protorpc.testkit.TestService {"), r::toString);
