@@ -118,11 +118,12 @@ public final class ReflectionClient {
       } catch (InvalidProtocolBufferException e) {
         throw internal("server reflection sent a file that does not parse: " + e.getMessage());
       }
-      if (built.size() + received.size() >= MAX_FILES && !built.containsKey(proto.getName())) {
-        throw internal("server reflection sent more than " + MAX_FILES + " files");
-      }
-      if (!built.containsKey(proto.getName())) {
-        received.putIfAbsent(proto.getName(), proto);
+      boolean known = built.containsKey(proto.getName()) || received.containsKey(proto.getName());
+      if (!known) {
+        if (built.size() + received.size() >= MAX_FILES) {
+          throw internal("server reflection sent more than " + MAX_FILES + " files");
+        }
+        received.put(proto.getName(), proto);
       }
       if (first == null) {
         first = proto.getName();
