@@ -1,6 +1,7 @@
 package io.protorpc.cli;
 
 import io.protorpc.PluginNotFoundException;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +57,7 @@ public final class Main implements Runnable {
   }
 
   private static PrintWriter writer(PrintStream s) {
-    return new PrintWriter(new java.io.OutputStreamWriter(s, StandardCharsets.UTF_8), true);
+    return new PrintWriter(new OutputStreamWriter(s, StandardCharsets.UTF_8), true);
   }
 
   @Override
