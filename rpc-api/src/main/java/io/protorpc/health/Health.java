@@ -133,8 +133,8 @@ public final class Health {
    *
    * @param controller the call's controller (a timeout, say); a {@code ClientController}
    * @throws ServiceException an {@link RpcException} with the call's status: {@code NOT_FOUND}
-   *     for a service the server does not know, and for a server without the health service;
-   *     else the call's own failure
+   *     for a service the server has no status for, {@code UNIMPLEMENTED} from a server without
+   *     the health service; else the call's own failure
    */
   public static ServingStatus check(BlockingRpcChannel channel, RpcController controller,
       String service) throws ServiceException {

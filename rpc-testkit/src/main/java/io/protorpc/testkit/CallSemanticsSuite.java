@@ -24,6 +24,9 @@ import io.protorpc.testkit.proto.EchoRequest;
 import io.protorpc.testkit.proto.EchoResponse;
 import io.protorpc.testkit.proto.TestService;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -312,6 +315,34 @@ public abstract class CallSemanticsSuite extends ClientResilienceSuite {
       assertFalse(c.failed(), () -> "in-flight call failed: " + c.status());
     }
     assertTrue(server.awaitTermination(LONG), "server did not terminate after draining");
+  }
+
+  @Test
+  void awaitTerminationWithoutATimeoutReturnsOnceTheServerStops() throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    CompletableFuture<Void> waited = CompletableFuture.runAsync(() -> {
+      try {
+        server.awaitTermination();
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertFalse(waited.isDone(), "returned while the server was running");
+    server.shutdown();
+    waited.get(WAIT_SECONDS, TimeUnit.SECONDS);
+    assertTrue(server.isTerminated());
+  }
+
+  @Test
+  void startingOnABusyPortNamesTheAddress() throws Exception {
+    SocketAddress address = reusableAddress(); // an IP port, or a name, that a server takes
+    startServer(new TestServiceImpl(), false, b -> b.address(address));
+    java.net.BindException e = assertThrows(java.net.BindException.class, () -> RpcServer
+        .builder().transport(serverTransport()).addService(new TestServiceImpl().asService())
+        .address(address).start().close());
+    String named = address instanceof InetSocketAddress inet
+        ? inet.getHostString() + ":" + inet.getPort() : address.toString();
+    assertTrue(e.getMessage().contains(named), e.getMessage());
   }
 
   @ParameterizedTest

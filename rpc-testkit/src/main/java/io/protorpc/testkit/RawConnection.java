@@ -42,6 +42,7 @@ public final class RawConnection implements Closeable {
   private final OutputStream out;
   private final IntConsumer readTimeout;
   private final Closeable closer;
+  private int readTimeoutMillis;
   private final ArrayDeque<ByteBuffer> frames = new ArrayDeque<>();
   private Framing framing;
   private Codec codec;
@@ -70,6 +71,7 @@ public final class RawConnection implements Closeable {
       }
     };
     this.closer = socket;
+    this.readTimeoutMillis = readTimeoutMillis;
   }
 
   RawConnection(TransportStream stream, int readTimeoutMillis) {
@@ -78,6 +80,7 @@ public final class RawConnection implements Closeable {
     this.out = stream.output();
     this.readTimeout = stream::readTimeoutMillis;
     this.closer = stream;
+    this.readTimeoutMillis = readTimeoutMillis;
   }
 
   /**
@@ -97,6 +100,7 @@ public final class RawConnection implements Closeable {
   /** From now on every read waits at most {@code millis}. */
   public void setReadTimeout(int millis) {
     readTimeout.accept(millis);
+    readTimeoutMillis = millis;
   }
 
   private static Socket connected(SocketAddress server, int timeoutMillis) throws IOException {
@@ -263,6 +267,24 @@ public final class RawConnection implements Closeable {
       // a reset is a close too, for the peer that sent garbage
     }
     return got.toByteArray();
+  }
+
+  /**
+   * True if the server has closed this connection (EOF or reset) within {@code millis}; what it
+   * sent before closing is read and dropped.
+   */
+  public boolean closedByServerWithin(int millis) throws IOException {
+    int old = readTimeoutMillis;
+    setReadTimeout(millis);
+    try {
+      return closedByServer();
+    } finally {
+      try {
+        setReadTimeout(old);
+      } catch (UncheckedIOException closed) {
+        // the socket is closed: no later read to time
+      }
+    }
   }
 
   /** True once the server has closed (EOF or reset) within the read timeout. */

@@ -84,7 +84,7 @@ class HealthServiceTest {
       IllegalStateException off = assertThrows(IllegalStateException.class, server::health);
       assertTrue(off.getMessage().contains("RpcServer.Builder.health()"), off.getMessage());
       RpcException e = assertThrows(RpcException.class, () -> check(client, Health.SERVER));
-      assertEquals(StatusCode.NOT_FOUND, e.code());
+      assertEquals(StatusCode.UNIMPLEMENTED, e.code(), "a service the server does not serve");
     }
   }
 

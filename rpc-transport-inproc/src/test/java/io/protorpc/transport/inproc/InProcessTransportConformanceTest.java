@@ -33,4 +33,13 @@ class InProcessTransportConformanceTest extends TransportConformanceSuite {
   protected boolean carriesTls() {
     return false;
   }
+
+  /**
+   * The heap-capped server probes fork a server JVM and reach it over loopback TCP; an
+   * in-process server in another JVM cannot be reached at all, so they do not apply here.
+   */
+  @Override
+  protected boolean runsServerProbes() {
+    return false;
+  }
 }
