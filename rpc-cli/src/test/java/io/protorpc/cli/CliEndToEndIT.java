@@ -12,7 +12,6 @@ import io.protorpc.RpcClient;
 import io.protorpc.RpcException;
 import io.protorpc.RpcServer;
 import io.protorpc.StatusCode;
-import io.protorpc.examples.CalculatorService;
 import io.protorpc.reflection.ReflectionClient;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -47,6 +46,8 @@ class CliEndToEndIT {
   private static final String DOCS_PORT = "9090";
   private static final String DIVIDE = "protorpc.examples.calculator.Calculator/Divide";
   private static final long PROCESS_SECONDS = 60;
+  /** The demo server's first line: "protorpc demo server listening on 127.0.0.1:PORT...". */
+  private static final Pattern LISTENING = Pattern.compile("listening on [^ ]*:(\\d+)");
 
   private final Path root = Path.of("..").toAbsolutePath().normalize();
   private Process server;
@@ -65,8 +66,9 @@ class CliEndToEndIT {
     CompletableFuture<Integer> announced = CompletableFuture.supplyAsync(() -> {
       try {
         for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-          if (line.startsWith("port ")) {
-            return Integer.parseInt(line.substring(5).strip());
+          Matcher listening = LISTENING.matcher(line);
+          if (listening.find()) {
+            return Integer.parseInt(listening.group(1));
           }
         }
         throw new IllegalStateException("the demo server ended before saying its port");
@@ -266,7 +268,7 @@ class CliEndToEndIT {
   @Test
   void protoFilesWorkWithoutReflection() throws Exception {
     try (RpcServer plain = RpcServer.builder().transport("socket")
-        .addService(new CalculatorService()).start()) {
+        .addService(new TestCalculator()).start()) {
       String plainTarget = "127.0.0.1:" + plain.port();
       Run r = protorpc("list " + plainTarget);
       assertTrue(r.err().contains("does not serve reflection"), r::toString);
