@@ -12,6 +12,7 @@ import io.protorpc.RpcClient;
 import io.protorpc.RpcException;
 import io.protorpc.RpcServer;
 import io.protorpc.StatusCode;
+import io.protorpc.examples.calculator.CalculatorRpc;
 import io.protorpc.reflection.ReflectionClient;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -268,7 +269,7 @@ class CliEndToEndIT {
   @Test
   void protoFilesWorkWithoutReflection() throws Exception {
     try (RpcServer plain = RpcServer.builder().transport("socket")
-        .addService(new TestCalculator()).start()) {
+        .addService(CalculatorRpc.bindService(new TestCalculator())).start()) {
       String plainTarget = "127.0.0.1:" + plain.port();
       Run r = protorpc("list " + plainTarget);
       assertTrue(r.err().contains("does not serve reflection"), r::toString);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.protorpc.RpcServer;
+import io.protorpc.examples.calculator.CalculatorRpc;
 import io.protorpc.testkit.TestCertificates;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +26,7 @@ class CliTlsTest {
   void mutualTlsWithPemFiles() throws Exception {
     TestCertificates certs = TestCertificates.get();
     try (RpcServer tls = RpcServer.builder().transport("socket").tls(certs.serverContext(), true)
-        .addService(new TestCalculator()).reflection().start()) {
+        .addService(CalculatorRpc.bindService(new TestCalculator())).reflection().start()) {
       check("127.0.0.1:" + tls.port(), certs);
     }
   }

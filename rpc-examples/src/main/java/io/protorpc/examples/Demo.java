@@ -8,13 +8,14 @@ import io.protorpc.PluginNotFoundException;
 import io.protorpc.PluginRegistry;
 import io.protorpc.RpcClient;
 import io.protorpc.RpcServer;
+import io.protorpc.examples.calculator.CalculatorRpc;
 import io.protorpc.ServerController;
 import io.protorpc.ServerInterceptor;
 import io.protorpc.Status;
 import io.protorpc.StatusCode;
 import io.protorpc.examples.echo.EchoService;
-import io.protorpc.examples.game.Game;
-import io.protorpc.examples.recommend.Recommend;
+import io.protorpc.examples.game.GameRpc;
+import io.protorpc.examples.recommend.RecommendRpc;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Framing;
@@ -224,9 +225,9 @@ public final class Demo {
   /** A server builder with the four example services added. */
   static RpcServer.Builder serving(RpcServer.Builder builder) {
     return builder
-        .addService(new CalculatorService())
-        .addService(Game.newReflectiveService(new GameService()))
-        .addService(Recommend.newReflectiveBlockingService(new RecommendService()))
+        .addService(CalculatorRpc.bindService(new CalculatorService()))
+        .addService(GameRpc.bindService(new GameService()))
+        .addService(RecommendRpc.bindService(new RecommendService()))
         .addService(EchoService.newReflectiveBlockingService(new EchoServiceImpl()));
   }
 
