@@ -11,6 +11,7 @@ module io.protorpc {
   exports io.protorpc;
   exports io.protorpc.spi;
   exports io.protorpc.stub;
+  exports io.protorpc.reflection;
 
   uses io.protorpc.spi.Transport;
   uses io.protorpc.spi.Framing;
