@@ -228,6 +228,18 @@ public final class RpcServer implements AutoCloseable {
     return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
+  /**
+   * Waits, without a time limit, until the server has terminated: what a {@code main} that only
+   * serves calls last, since the transports' threads are daemons and would not keep the JVM alive.
+   * Something else ends the wait by calling {@link #shutdown}, {@link #shutdownNow} or {@link
+   * #close}, e.g. a shutdown hook on Ctrl-C.
+   *
+   * @throws InterruptedException if the waiting thread is interrupted (the server keeps running)
+   */
+  public void awaitTermination() throws InterruptedException {
+    terminated.await();
+  }
+
   /** Whether the server has terminated. */
   public boolean isTerminated() {
     return terminated.getCount() == 0;

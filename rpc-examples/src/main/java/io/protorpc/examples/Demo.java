@@ -5,6 +5,7 @@ import io.protorpc.PluginNotFoundException;
 import io.protorpc.PluginRegistry;
 import io.protorpc.RpcClient;
 import io.protorpc.RpcServer;
+import io.protorpc.examples.calculator.CalculatorService;
 import io.protorpc.examples.echo.EchoService;
 import io.protorpc.examples.game.Game;
 import io.protorpc.examples.recommend.Recommend;

@@ -1,16 +1,15 @@
-package io.protorpc.examples;
+package io.protorpc.examples.calculator;
 
 import com.google.protobuf.RpcCallback;
 import com.google.protobuf.RpcController;
 import io.protorpc.ServerController;
 import io.protorpc.Status;
 import io.protorpc.StatusCode;
-import io.protorpc.examples.calculator.Calculator;
-import io.protorpc.examples.calculator.DivideRequest;
-import io.protorpc.examples.calculator.DivideResponse;
-import io.protorpc.examples.calculator.InvalidOperation;
 
-/** The calculator's server side: division by zero fails with an {@link InvalidOperation} detail. */
+/**
+ * The calculator's server side: division by zero fails with an {@link InvalidOperation} detail.
+ * README's quickstart shows this class verbatim (ReadmeSnippetsTest checks it).
+ */
 public final class CalculatorService extends Calculator {
   @Override
   public void divide(RpcController controller, DivideRequest request,
@@ -21,7 +20,7 @@ public final class CalculatorService extends Calculator {
           Status.of(StatusCode.INVALID_ARGUMENT, "division by zero")
               .withDetails(InvalidOperation.newBuilder().setWhatOp("divide")
                   .setWhy("cannot divide " + request.getNum1() + " by zero").build()));
-      done.run(null);
+      done.run(null);  // a failed call is answered when done runs, like any other
       return;
     }
     done.run(DivideResponse.newBuilder().setResult((float) (request.getNum1() / divisor)).build());
