@@ -91,8 +91,7 @@ public final class RpcServer implements AutoCloseable {
     this.codecs = b.codecs != null ? b.codecs : installed(Codec.class);
     this.compressors = b.compressors != null ? b.compressors : installed(Compressor.class);
     if (codecs.isEmpty()) {
-      throw new PluginNotFoundException("no Codec installed; add io.protorpc:rpc-codec-protobuf "
-          + "to the module path or class path");
+      throw PluginRegistry.notFound(Codec.class, null);
     }
     this.limits = b.limits;
     this.interceptors = List.copyOf(b.interceptors);

@@ -25,7 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
+import java.util.TreeSet;
 
 /**
  * The demo README's first command runs. Three ways to run it:
@@ -230,26 +230,27 @@ public final class Demo {
       builder.transport(options.transport);
     }
     RpcServer server = builder.start();
-    out.println("protorpc demo server listening on " + server.localAddress().getHostString() + ":"
-        + server.port());
-    out.println("port " + server.port());
-    out.println("framings: " + String.join(", ", server.framingNames()) + "; compressors: "
-        + String.join(", ", server.compressorNames()));
+    out.println("protorpc demo server listening on "
+        + server.localAddress().getAddress().getHostAddress() + ":" + server.port());
+    // In name order, as the in-process demo's table and the registry's messages list them.
+    out.println("framings: " + String.join(", ", new TreeSet<>(server.framingNames()))
+        + "; compressors: " + String.join(", ", new TreeSet<>(server.compressorNames())));
     out.println("services: Calculator, Game, Recommend, EchoService. Stop it with Ctrl-C.");
     out.flush();
     return server;
   }
 
+  /** Serves until Ctrl-C or SIGTERM (the shutdown hook closes the server) or an interrupt. */
   private static void serveUntilInterrupted(Options options, PrintStream out)
       throws IOException, InterruptedException {
     RpcServer server = startServer(options, out);
-    CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
-      stopped.countDown();
+      out.println("protorpc demo server stopped");
+      out.flush();
     }, "demo-server-shutdown"));
     try {
-      stopped.await();
+      server.awaitTermination();
     } finally {
       server.close();
     }

@@ -66,6 +66,15 @@ class ProjectSetupTest {
     assertEquals(first(parent, plugin), first(examples, plugin), "protobuf-maven-plugin");
   }
 
+  @Test
+  void readmesSurefireVersionIsTheOneThisBuildUses() throws IOException {
+    String parent = Files.readString(ROOT.resolve("pom.xml"));
+    String readme = Files.readString(ROOT.resolve("README.md"));
+    String pinned = first(parent,
+        "<artifactId>maven-surefire-plugin</artifactId>\\s*<version>([^<]+)</version>");
+    assertTrue(readme.contains("(this repository uses " + pinned + ")"), pinned);
+  }
+
   private static String projectVersion(String parentPom) {
     return first(parentPom, "<artifactId>protorpc-parent</artifactId>\\s*<version>([^<]+)</version>");
   }
