@@ -324,6 +324,15 @@ public abstract class CodecConformanceSuite {
 
   // ---------------------------------------------------------------------- discovery
 
+  /**
+   * Declared for ServiceLoader on both paths: in {@code META-INF/services} (class path) and, in a
+   * named module, with {@code provides} (module path), whichever path this suite runs on.
+   */
+  @Test
+  void isDeclaredWhereServiceLoaderLooks() {
+    PluginDeclarations.assertDeclared(Codec.class, codec().getClass());
+  }
+
   @Test
   void isFoundInThePluginRegistryByItsName() {
     Codec codec = codec();

@@ -19,6 +19,7 @@ import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Envelope;
 import io.protorpc.spi.Framing;
+import io.protorpc.spi.Transport;
 import io.protorpc.testkit.proto.EchoRequest;
 import io.protorpc.testkit.proto.EchoResponse;
 import io.protorpc.testkit.proto.ErrorDetail;
@@ -59,6 +60,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 public abstract class TransportConformanceSuite extends CallSemanticsSuite {
   private static final int DEFAULT_MAX_MESSAGE = 4 * 1024 * 1024;
   // ---------------------------------------------------------------- unary calls
+
+  /**
+   * Declared for ServiceLoader on both paths: in {@code META-INF/services} (class path) and, in a
+   * named module, with {@code provides} (module path), whichever path this suite runs on. Both
+   * transports, when the suite pairs two.
+   */
+  @Test
+  void isDeclaredWhereServiceLoaderLooks() {
+    PluginDeclarations.assertDeclared(Transport.class, serverTransport().getClass());
+    PluginDeclarations.assertDeclared(Transport.class, clientTransport().getClass());
+  }
 
   @ParameterizedTest
   @MethodSource("framings")
