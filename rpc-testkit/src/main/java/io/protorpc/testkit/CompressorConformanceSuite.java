@@ -45,7 +45,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-public abstract class CompressorConformanceSuite {
+public abstract class CompressorConformanceSuite extends RequiresJUnitPlatform {
   /** The limit the bomb is decompressed against, like a default max message size. */
   protected static final int BOMB_LIMIT = 4 << 20;
   /** The size the bomb claims to decompress to. */

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-public abstract class ConformanceSupport {
+public abstract class ConformanceSupport extends RequiresJUnitPlatform {
   static final long WAIT_SECONDS = 20;
 
   private final List<AutoCloseable> resources = Collections.synchronizedList(new ArrayList<>());

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
  * <p>Extend it in your framing's tests and implement {@link #framing()}:
  *
  * <pre>{@code
- * class MyFramingConformanceTest extends FramingConformanceSuite {
+ * public class MyFramingConformanceTest extends FramingConformanceSuite {
  *   @Override protected Framing framing() { return new MyFraming(); }
  * }
  * }</pre>
@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Timeout;
  * in well under a second for the built-in framings.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-public abstract class FramingConformanceSuite {
+public abstract class FramingConformanceSuite extends RequiresJUnitPlatform {
   /** Sizes around the usual block and prefix boundaries (COBS runs of 254, varint groups of 7 bits). */
   private static final int[] SIZES = {0, 1, 2, 3, 126, 127, 128, 129, 253, 254, 255, 256, 508,
       509, 1000, 16_383, 16_384, 65_536};
