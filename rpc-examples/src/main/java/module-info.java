@@ -7,12 +7,11 @@ module io.protorpc.examples {
   requires transitive io.protorpc;
 
   exports io.protorpc.examples;
+  // A package of generated messages must be exported to com.google.protobuf at least:
+  // protobuf-java reads generated classes reflectively (Any.unpack behind Status.details(Class),
+  // toString(), the field accessors). Public members only, so no `opens`.
+  exports io.protorpc.examples.calculator;
   exports io.protorpc.examples.echo;
   exports io.protorpc.examples.game;
   exports io.protorpc.examples.recommend;
-
-  // What a module of generated messages needs at least: protobuf-java reads the generated
-  // classes reflectively (Any.unpack behind Status.details(Class), toString(), the field
-  // accessors), so their package must be exported to it. Public members only: no `opens`.
-  exports io.protorpc.examples.calculator to com.google.protobuf;
 }

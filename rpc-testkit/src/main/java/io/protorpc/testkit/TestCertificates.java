@@ -69,6 +69,35 @@ public final class TestCertificates {
     return context("client.p12", "other-ca.pem");
   }
 
+  /** The test CA's certificate as PEM: what a client given files trusts (e.g. a --cacert). */
+  public Path caCertificatePem() {
+    return dir.resolve("ca.pem");
+  }
+
+  /** The client certificate as PEM, signed by the test CA. */
+  public Path clientCertificatePem() {
+    return dir.resolve("client.pem");
+  }
+
+  /** The client certificate's private key as unencrypted PKCS#8 PEM, written on first use. */
+  public synchronized Path clientKeyPem() throws IOException {
+    Path pem = dir.resolve("client-key.pem");
+    if (!Files.exists(pem)) {
+      try (InputStream in = Files.newInputStream(dir.resolve("client.p12"))) {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(in, PASSWORD);
+        byte[] der = ks.getKey("client", PASSWORD).getEncoded();
+        Files.writeString(pem, "-----BEGIN PRIVATE KEY-----\n"
+            + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+            + "\n-----END PRIVATE KEY-----\n", StandardCharsets.US_ASCII);
+        pem.toFile().deleteOnExit();
+      } catch (GeneralSecurityException e) {
+        throw new IOException("cannot read the client key", e);
+      }
+    }
+    return pem;
+  }
+
   /** The subject of the client certificate. */
   public static String clientSubject() {
     return "CN=protorpc-test-client";

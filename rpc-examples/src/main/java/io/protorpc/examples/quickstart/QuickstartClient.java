@@ -1,10 +1,9 @@
 package io.protorpc.examples.quickstart;
 
-import io.protorpc.ClientController;
 import io.protorpc.RpcClient;
 import io.protorpc.RpcException;
 import io.protorpc.Status;
-import io.protorpc.examples.calculator.Calculator;
+import io.protorpc.examples.calculator.CalculatorRpc;
 import io.protorpc.examples.calculator.DivideRequest;
 import io.protorpc.examples.calculator.DivideResponse;
 import io.protorpc.examples.calculator.InvalidOperation;
@@ -31,35 +30,27 @@ public final class QuickstartClient {
         .framing("length")            // or "delimiter"
         .defaultTimeout(Duration.ofSeconds(5))
         .connect()) {
-      Calculator.BlockingInterface calc = Calculator.newBlockingStub(client);
+      CalculatorRpc.BlockingStub calc = CalculatorRpc.newBlockingStub(client);
 
       // blocking
       DivideRequest tenByFour = DivideRequest.newBuilder().setNum1(10).setNum2(4).build();
-      DivideResponse quotient = calc.divide(new ClientController(), tenByFour);
-      System.out.println("10 / 4 = " + quotient.getResult());
+      System.out.println("10 / 4 = " + calc.divide(tenByFour).getResult());
 
       // a failed call throws RpcException, whose Status carries the server's typed details
       DivideRequest oneByZero = DivideRequest.newBuilder().setNum1(1).setNum2(0).build();
       try {
-        calc.divide(new ClientController(), oneByZero);
+        calc.divide(oneByZero);
       } catch (RpcException e) {
         Status status = e.status();
         InvalidOperation why = status.details(InvalidOperation.class).orElseThrow();
         System.out.println("1 / 0 failed: " + status.code() + ", " + why.getWhy());
       }
 
-      // async: the callback runs on the client's callback executor. Wait for it before close(),
-      // which would fail the call instead (UNAVAILABLE); the call's deadline bounds the wait.
-      ClientController async = new ClientController().setTimeout(Duration.ofSeconds(1));
-      CompletableFuture<DivideResponse> result = new CompletableFuture<>();
-      Calculator.newStub(client).divide(async, tenByFour, response -> {
-        if (response != null) {
-          result.complete(response);
-        } else {  // the call failed: its controller says why
-          result.completeExceptionally(async.status().asException());
-        }
-      });
-      System.out.println("async 10 / 4 = " + result.get().getResult());
+      // async: the future completes on the client's callback executor. Wait for it before
+      // close(), which would fail the call instead (UNAVAILABLE); its deadline bounds the wait.
+      CompletableFuture<DivideResponse> quotient =
+          CalculatorRpc.newFutureStub(client).divide(tenByFour);
+      System.out.println("async 10 / 4 = " + quotient.get().getResult());
     }
   }
 }

@@ -1,7 +1,8 @@
 package io.protorpc.examples.quickstart;
 
 import io.protorpc.RpcServer;
-import io.protorpc.examples.calculator.CalculatorService;
+import io.protorpc.examples.CalculatorService;
+import io.protorpc.examples.calculator.CalculatorRpc;
 import java.time.Duration;
 
 /**
@@ -19,9 +20,8 @@ public final class QuickstartServer {
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 9090;
 
     RpcServer server = RpcServer.builder()
-        .port(port)                              // loopback; .address(...) for another interface
-        .addService(new CalculatorService())     // a generated Calculator subclass, or
-                                                 // Calculator.newReflectiveBlockingService(impl)
+        .port(port)                          // loopback; .address(...) for another interface
+        .addService(CalculatorRpc.bindService(new CalculatorService()))
         .start();
     System.out.println("listening on 127.0.0.1:" + server.port() + "; stop with Ctrl-C");
 
