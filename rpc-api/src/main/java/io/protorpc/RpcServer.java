@@ -445,7 +445,7 @@ public final class RpcServer implements AutoCloseable {
 
     /**
      * Most open connections; more are refused with a reason and closed. Default 10,000, or a
-     * quarter of the maximum heap at 8 KiB a connection if that is fewer (8,192 with {@code
+     * quarter of the maximum heap at 8 KiB a connection if that is fewer (about 8,000 with {@code
      * -Xmx256m}), so that idle connections alone cannot exhaust the heap.
      */
     public Builder maxConnections(int connections) {
