@@ -3,6 +3,7 @@ package io.protorpc;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Framing;
+import io.protorpc.spi.MessageTransport;
 import io.protorpc.spi.Plugin;
 import io.protorpc.spi.Transport;
 import java.util.ArrayList;
@@ -27,12 +28,14 @@ import java.util.stream.Collectors;
  */
 public final class PluginRegistry {
   private static final List<Class<? extends Plugin>> KINDS =
-      List.of(Transport.class, Framing.class, Compressor.class, Codec.class);
+      List.of(Transport.class, Framing.class, Compressor.class, Codec.class,
+          MessageTransport.class);
 
   /** Which artifact provides each of protorpc's own plugins, for the not-found message. */
   private static final Map<String, String> ARTIFACTS = Map.of(
       "Transport/socket", "io.protorpc:rpc-transport-socket",
       "Transport/netty", "io.protorpc:rpc-transport-netty",
+      "MessageTransport/amqp", "io.protorpc:rpc-transport-amqp",
       "Compressor/zstd", "io.protorpc:rpc-codec-compress",
       "Compressor/gzip", "io.protorpc:rpc-codec-compress",
       "Codec/protobuf", "io.protorpc:rpc-codec-protobuf",

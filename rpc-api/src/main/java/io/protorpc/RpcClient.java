@@ -13,11 +13,15 @@ import io.protorpc.spi.Connection;
 import io.protorpc.spi.Envelope;
 import io.protorpc.spi.Framing;
 import io.protorpc.spi.LimitExceededException;
+import io.protorpc.spi.MessageOptions;
+import io.protorpc.spi.MessagePort;
+import io.protorpc.spi.MessageTransport;
 import io.protorpc.spi.Threads;
 import io.protorpc.spi.Transport;
 import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,8 +64,11 @@ import java.util.concurrent.TimeoutException;
  * with {@code UNAVAILABLE}.
  */
 public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoCloseable {
-  private final InetSocketAddress address;
+  private final InetSocketAddress address; // null for a message target
+  private final String target; // null for an address
   private final Transport transport;
+  private final MessageTransport messageTransport;
+  private final ClientMessages messages; // null for an address
   private final Framing framing;
   private final Codec codec;
   private final Compressor compressor;
@@ -87,8 +94,15 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   private String lastConnectError = ""; // guarded by connectLock
 
   private RpcClient(Builder b) {
-    this.address = Objects.requireNonNull(b.address, "address is required");
-    this.transport = b.transport != null ? b.transport : PluginRegistry.defaultFor(Transport.class);
+    if ((b.address == null) == (b.target == null)) {
+      throw new IllegalStateException("set either an address or a target");
+    }
+    this.address = b.address;
+    this.target = b.target;
+    this.messageTransport = b.target == null ? null
+        : MessageTargets.transportFor(b.target, b.messageTransport);
+    this.transport = b.transport != null || b.target != null
+        ? b.transport : PluginRegistry.defaultFor(Transport.class);
     this.framing = b.framing != null ? b.framing : PluginRegistry.find(Framing.class, "length");
     this.codec = b.codec != null ? b.codec : PluginRegistry.defaultFor(Codec.class);
     this.compressor =
@@ -109,6 +123,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     this.liveness = b.liveness;
     this.timer = new ScheduledThreadPoolExecutor(1, Threads.daemon("protorpc-client-timer"));
     this.timer.setRemoveOnCancelPolicy(true);
+    this.messages = target == null ? null : new ClientMessages(codec, limits, timer);
   }
 
   /** A builder; every setting has a default except the address. */
@@ -116,9 +131,51 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     return new Builder();
   }
 
-  /** The server address this client talks to. */
+  /** The server address this client talks to, or null when it was built for a target. */
   public InetSocketAddress address() {
     return address;
+  }
+
+  /** The message target this client calls (see {@link Builder#target}), or empty. */
+  public java.util.Optional<String> target() {
+    return java.util.Optional.ofNullable(target);
+  }
+
+  /**
+   * A view of this client whose every call is a fanout (see {@link
+   * ClientController#setFanout}): generated stubs built on it reach every server listening on the
+   * target, once each, and complete once the broker has the message. Only for a client built for
+   * a message target; elsewhere its calls fail with {@code INVALID_ARGUMENT}.
+   */
+  public FanoutChannel fanout() {
+    return new FanoutChannel();
+  }
+
+  /** The channel {@link #fanout()} returns: this client, with every call made a fanout. */
+  public final class FanoutChannel implements RpcChannel, BlockingRpcChannel {
+    private FanoutChannel() {}
+
+    @Override
+    public void callMethod(MethodDescriptor method, RpcController controller, Message request,
+        Message responsePrototype, RpcCallback<Message> done) {
+      RpcClient.this.callMethod(method, fanoutController(controller), request, responsePrototype,
+          done);
+    }
+
+    @Override
+    public Message callBlockingMethod(MethodDescriptor method, RpcController controller,
+        Message request, Message responsePrototype) throws RpcException {
+      return RpcClient.this.callBlockingMethod(method, fanoutController(controller), request,
+          responsePrototype);
+    }
+
+    private RpcController fanoutController(RpcController controller) {
+      if (controller instanceof ClientController cc) {
+        cc.setFanout(true);
+        return cc;
+      }
+      return new ClientController().setFanout(true);
+    }
   }
 
   /** Name of the framing this client uses. */
@@ -128,7 +185,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
   /** Name of the transport this client uses. */
   public String transportName() {
-    return transport.name();
+    return transport != null ? transport.name() : messageTransport.name();
   }
 
   /** Name of the compressor this client uses for requests at or above the threshold. */
@@ -141,13 +198,17 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
    * connection, after it is lost (until a call reconnects), and while the server is going away.
    */
   public boolean isConnected() {
+    if (messages != null) {
+      MessagePort p = messages.port();
+      return p != null && p.isConnected();
+    }
     ClientSession s = session;
     return s != null && s.isUsable();
   }
 
   /** Number of calls waiting for a response right now. */
   public int callsInFlight() {
-    int n = 0;
+    int n = messages == null ? 0 : messages.callsInFlight();
     for (ClientSession s : sessions) {
       n += s.callsInFlight();
     }
@@ -277,6 +338,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     final Duration timeout;
     final long deadlineNanos; // Long.MAX_VALUE: none
     final boolean oneWay;
+    final boolean fanout;
     final boolean waitForReady;
     private final AtomicBoolean completed = new AtomicBoolean();
     private final AtomicBoolean resent = new AtomicBoolean();
@@ -289,7 +351,9 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       this.listener = listener;
       this.timeout = controller.timeout() != null ? controller.timeout() : defaultTimeout;
       this.deadlineNanos = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-      this.oneWay = controller.isOneWay() || oneWayMethods.contains(method.getFullName());
+      this.fanout = controller.isFanout();
+      this.oneWay = fanout || controller.isOneWay()
+          || oneWayMethods.contains(method.getFullName());
       this.waitForReady = controller.waitForReady() != null
           ? controller.waitForReady() : RpcClient.this.waitForReady;
     }
@@ -335,6 +399,15 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       call.complete(call.deadlineExceeded(" before a connection was ready"), null);
       return;
     }
+    if (messages != null) {
+      sendMessage(call, now);
+      return;
+    }
+    if (call.fanout) {
+      call.complete(Status.of(StatusCode.INVALID_ARGUMENT, "a fanout needs a client built for "
+          + "a message target; this one calls " + address), null);
+      return;
+    }
     ClientSession s;
     try {
       s = session();
@@ -355,41 +428,71 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     send(s, call, now);
   }
 
-  private void send(ClientSession s, Call call, long now) {
+  /**
+   * The call's request envelope, or null after failing the call when the request is too large or
+   * cannot be compressed.
+   */
+  private Envelope requestEnvelope(Call call, long now, long callId, int maxRequest,
+      int peerMaxHeaderSize, Compressor compressor) {
     String service = call.method.getService().getFullName();
     Metadata requested = call.controller.requestMetadata();
     Metadata metadata = requested.isEmpty() ? Metadata.empty() : requested.copy();
-    int maxRequest = Math.min(limits.maxMessageSize(), s.maxRequestSize());
     int size = call.request.getSerializedSize();
     if (size > maxRequest) {
       call.complete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request of " + size
           + " bytes exceeds the max message size of " + maxRequest + " bytes"), null);
-      return;
+      return null;
     }
     int headerBytes = metadata.byteSize() + service.length() + call.method.getName().length();
-    if (headerBytes > s.peerMaxHeaderSize() - HEADER_MARGIN) {
+    if (headerBytes > peerMaxHeaderSize - HEADER_MARGIN) {
       call.complete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request metadata of "
-          + headerBytes + " bytes exceeds the server's header limit of " + s.peerMaxHeaderSize()
+          + headerBytes + " bytes exceeds the server's header limit of " + peerMaxHeaderSize
           + " bytes"), null);
-      return;
+      return null;
     }
     Session.Compressed payload;
     try {
       Boolean override = call.controller.compress();
       int threshold = override == null ? compressionThreshold
           : override ? 0 : Integer.MAX_VALUE;
-      payload = Session.compress(s.compressor(), threshold,
+      payload = Session.compress(compressor, threshold,
           ByteBuffer.wrap(call.request.toByteArray()));
     } catch (IOException | RuntimeException e) {
       call.complete(Status.of(StatusCode.INTERNAL, "compression failed: " + e), null);
-      return;
+      return null;
     }
     long timeoutMicros = call.deadlineNanos == Long.MAX_VALUE
         ? 0 : Math.max(1, (call.deadlineNanos - now) / 1000);
+    return Envelope.request(callId, service, call.method.getName(), timeoutMicros, metadata,
+        payload.compression(), payload.payload(), call.oneWay ? Envelope.FLAG_ONE_WAY : 0);
+  }
+
+  /** Sends a call as a message to the client's target. */
+  private void sendMessage(Call call, long now) {
+    MessagePort port = messages.port();
+    if (port == null || !port.isConnected()) {
+      call.complete(Status.of(StatusCode.UNAVAILABLE, "not connected to "
+          + (port == null ? target : port.describe()) + "; reconnecting"), null);
+      return;
+    }
+    Envelope request = requestEnvelope(call, now, messages.nextCallId(), limits.maxMessageSize(),
+        Integer.MAX_VALUE, compressor);
+    if (request != null) {
+      messages.send(request, call.fanout, call.deadlineNanos, call.deadlineExceeded(""),
+          call.controller, call::complete);
+    }
+  }
+
+  private void send(ClientSession s, Call call, long now) {
+    int maxRequest = Math.min(limits.maxMessageSize(), s.maxRequestSize());
     if (call.oneWay) {
+      Envelope request = requestEnvelope(call, now, s.nextCallId(), maxRequest,
+          s.peerMaxHeaderSize(), s.compressor());
+      if (request == null) {
+        return;
+      }
       try {
-        s.send(Envelope.request(s.nextCallId(), service, call.method.getName(), timeoutMicros,
-            metadata, payload.compression(), payload.payload(), Envelope.FLAG_ONE_WAY));
+        s.send(request);
         call.complete(Status.OK, null);
       } catch (IOException | RuntimeException e) {
         call.complete(Status.of(StatusCode.UNAVAILABLE, "sending the request failed: " + e),
@@ -415,9 +518,14 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     }
     call.controller.begin(() -> s.fail(pending.id,
         Status.of(StatusCode.CANCELLED, "cancelled by the client"), true));
+    Envelope request = requestEnvelope(call, now, pending.id, maxRequest, s.peerMaxHeaderSize(),
+        s.compressor());
+    if (request == null) {
+      s.fail(pending.id, Status.of(StatusCode.CANCELLED, "not sent"), false); // call has ended
+      return;
+    }
     try {
-      s.send(Envelope.request(pending.id, service, call.method.getName(), timeoutMicros, metadata,
-          payload.compression(), payload.payload()));
+      s.send(request);
     } catch (IOException | RuntimeException e) {
       s.fail(pending.id, Status.of(StatusCode.UNAVAILABLE, "sending the request failed: " + e),
           false);
@@ -511,6 +619,13 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     }
   }
 
+  /** Attaches to the broker of the client's message target; the port reconnects by itself. */
+  private void openPort() throws IOException {
+    MessagePort port = messageTransport.connect(URI.create(target), new MessageOptions(
+        transportOptions, limits.maxFrameSize(), limits.maxCallsInFlight()), messages);
+    messages.attach(port);
+  }
+
   private ClientSession open() throws IOException {
     ClientSession s = new ClientSession(limits, framing, codec, compressor);
     Connection c = transport.connect(address, transportOptions, s);
@@ -559,6 +674,13 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       }
       closed = true;
     }
+    if (messages != null) {
+      MessagePort p = messages.port();
+      if (p != null) {
+        p.close();
+      }
+      messages.failAll(Status.of(StatusCode.UNAVAILABLE, "client closed"));
+    }
     for (ClientSession s : sessions) {
       s.close();
       s.failAll(Status.of(StatusCode.UNAVAILABLE, "client closed"));
@@ -570,6 +692,8 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   /** Configures and connects an {@link RpcClient}. Not thread-safe. */
   public static final class Builder {
     private InetSocketAddress address;
+    private String target;
+    private MessageTransport messageTransport;
     private Transport transport;
     private Framing framing;
     private Codec codec;
@@ -598,6 +722,31 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
     public Builder address(String host, int port) {
       return address(new InetSocketAddress(host, port));
+    }
+
+    /**
+     * Calls a message target instead of a server's address, e.g. {@code
+     * amqp://user:password@broker:5672/?topic=calculator} (docs/broker.md): each call is a message
+     * to the topic, taken by one of the servers consuming it; one-way calls are casts; {@link
+     * ClientController#setFanout} and {@link RpcClient#fanout()} reach every server. The message
+     * transport installed for the target's scheme carries them; codec, compressor, limits,
+     * metadata, interceptors and deadlines work as on a connection. The client's {@code
+     * tls(...)} context, if given, is used to reach the broker.
+     *
+     * @throws IllegalArgumentException if {@code target} is not a URI
+     */
+    public Builder target(String target) {
+      this.target = MessageTargets.checked(target);
+      return this;
+    }
+
+    /**
+     * The message transport that carries the calls to {@link #target}, for instance one with
+     * settings of its own; by default, the installed one serving the target's scheme.
+     */
+    public Builder transport(MessageTransport transport) {
+      this.messageTransport = Objects.requireNonNull(transport, "transport");
+      return this;
     }
 
     /** The transport by name ({@code "socket"}, {@code "netty"}); default: the highest-priority installed. */
@@ -772,7 +921,11 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     public RpcClient connect() throws IOException {
       RpcClient client = new RpcClient(this);
       try {
-        client.session();
+        if (client.messages != null) {
+          client.openPort();
+        } else {
+          client.session();
+        }
         return client;
       } catch (IOException | RuntimeException e) {
         client.close();

@@ -1,0 +1,322 @@
+package io.protorpc;
+
+import com.google.protobuf.Descriptors.MethodDescriptor;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.RpcCallback;
+import com.google.protobuf.ServiceException;
+import io.protorpc.spi.Compressor;
+import io.protorpc.spi.Envelope;
+import io.protorpc.spi.LimitExceededException;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLSession;
+
+/**
+ * The calls a server is running for one carrier of requests — a stream connection's session, or a
+ * message port's consumer — from a decoded request envelope to its one answer: find the service
+ * and method, run the interceptors and handler on the server's executor, enforce the deadline,
+ * and answer through the call's {@link Carrier}. Thread-safe.
+ */
+final class ServerCalls {
+  private static final System.Logger LOG = System.getLogger(ServerCalls.class.getName());
+  /** Longest status message sent back; a handler's exception text can be arbitrarily long. */
+  private static final int MAX_STATUS_MESSAGE = 4096;
+
+  /** Where a call came from and where its answer goes. */
+  interface Carrier {
+    /** Sends the answer; failures are the carrier's to report. */
+    void respond(Envelope response);
+
+    /** The call has its answer (sent, or dropped because nobody waits); called once per call. */
+    void answered();
+
+    SocketAddress remoteAddress();
+
+    /** The TLS session, or null. */
+    SSLSession sslSession();
+
+    /** The largest response payload the caller accepts. */
+    default int peerMaxMessageSize() {
+      return Integer.MAX_VALUE;
+    }
+
+    /** The largest response header the caller accepts. */
+    default int peerMaxHeaderSize() {
+      return Integer.MAX_VALUE;
+    }
+
+    /** The compressor for responses to uncompressed requests, or null for none. */
+    default Compressor responseCompressor() {
+      return null;
+    }
+
+    /** False when nobody can receive an answer any more (the connection is closed). */
+    default boolean canRespond() {
+      return true;
+    }
+  }
+
+  private final RpcServer server;
+  private final Limits limits;
+  private final ConcurrentHashMap<Object, ServerCall> active = new ConcurrentHashMap<>();
+
+  ServerCalls(RpcServer server) {
+    this.server = server;
+    this.limits = server.limits;
+  }
+
+  /** One call being served. */
+  private static final class ServerCall {
+    final Object key;
+    final long id;
+    final ServerController controller;
+    final String compression;
+    final boolean oneWay;
+    final Carrier carrier;
+    final AtomicBoolean answered = new AtomicBoolean();
+    volatile Future<?> deadlineTimer;
+
+    ServerCall(Object key, long id, ServerController controller, String compression,
+        boolean oneWay, Carrier carrier) {
+      this.key = key;
+      this.id = id;
+      this.controller = controller;
+      this.compression = compression;
+      this.oneWay = oneWay;
+      this.carrier = carrier;
+    }
+  }
+
+  int size() {
+    return active.size();
+  }
+
+  boolean isEmpty() {
+    return active.isEmpty();
+  }
+
+  boolean contains(Object key) {
+    return active.containsKey(key);
+  }
+
+  /**
+   * Starts serving a request, or answers it at once when it cannot run (unknown service or
+   * method, too many calls, an overloaded executor). {@code key} identifies the call among this
+   * carrier's calls in flight, for {@link #cancel}.
+   */
+  void dispatch(Object key, Envelope e, Carrier carrier) {
+    RpcServer.ServiceEntry entry = server.services.get(e.service());
+    if (entry == null) {
+      answerEarly(e, carrier, Status.of(StatusCode.NOT_FOUND,
+          "unknown service '" + e.service() + "'"), 0);
+      return;
+    }
+    MethodDescriptor method = entry.descriptor().findMethodByName(e.method());
+    if (method == null) {
+      answerEarly(e, carrier, Status.of(StatusCode.NOT_FOUND,
+          "service '" + e.service() + "' has no method '" + e.method() + "'"), 0);
+      return;
+    }
+    if (active.size() >= limits.maxCallsInFlight()) {
+      answerEarly(e, carrier, Status.of(StatusCode.RESOURCE_EXHAUSTED, "too many calls in flight "
+          + "on this connection (limit " + limits.maxCallsInFlight() + ")"), 0);
+      return;
+    }
+    long now = System.nanoTime();
+    long deadline = e.timeoutMicros() > 0
+        ? now + Math.min(e.timeoutMicros(), Long.MAX_VALUE / 4000) * 1000 : Long.MAX_VALUE;
+    ServerCall call = new ServerCall(key, e.callId(), new ServerController(e.service(),
+        e.method(), carrier.remoteAddress(), carrier.sslSession(), e.metadata(), deadline),
+        e.compression(), e.isOneWay(), carrier);
+    active.put(key, call);
+    if (deadline != Long.MAX_VALUE) {
+      // The client fails the call itself at the deadline; here we only stop caring about it.
+      try {
+        call.deadlineTimer = server.timer.schedule(() -> cancel(call, "deadline exceeded"),
+            deadline - now, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException closing) {
+        cancel(call, "server is closing");
+        return;
+      }
+    }
+    ByteBuffer payload = e.payload();
+    try {
+      server.executor.execute(() -> run(entry, method, call, payload));
+    } catch (RejectedExecutionException ex) {
+      answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED, "server is overloaded"));
+    }
+  }
+
+  /** Cancels the call with this key, if it is still running. */
+  void cancel(Object key, String why) {
+    ServerCall call = active.get(key);
+    if (call != null) {
+      cancel(call, why);
+    }
+  }
+
+  /** Cancels every call still running. */
+  void cancelAll(String why) {
+    for (ServerCall call : active.values()) {
+      cancel(call, why);
+    }
+  }
+
+  /**
+   * The client no longer waits for this call: its handler sees the cancellation, and its slot is
+   * freed at once, even if the handler never completes; a later answer is dropped.
+   */
+  private void cancel(ServerCall call, String why) {
+    call.controller.cancel();
+    answer(call, null, Status.of(StatusCode.CANCELLED, why));
+  }
+
+  /** Answers a call that never got to run (one-way calls get no answer). */
+  static void answerEarly(Envelope request, Carrier carrier, Status status, int flags) {
+    if (!request.isOneWay()) {
+      carrier.respond(Envelope.response(request.callId(), status, null, null, null, flags));
+    }
+    carrier.answered();
+  }
+
+  private void run(RpcServer.ServiceEntry entry, MethodDescriptor method, ServerCall call,
+      ByteBuffer payload) {
+    if (call.controller.isCanceled()) {
+      answer(call, null, Status.of(StatusCode.CANCELLED, "cancelled before it started"));
+      return;
+    }
+    Message request;
+    try {
+      ByteBuffer bytes = Session.decompress(limits, server.compressors, call.compression, payload);
+      request = Session.parse(entry.requestPrototype(method), bytes);
+    } catch (LimitExceededException ex) {
+      answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED, ex.getMessage()));
+      return;
+    } catch (InvalidProtocolBufferException ex) {
+      answer(call, null, Status.of(StatusCode.INVALID_ARGUMENT, "request is not a valid "
+          + method.getInputType().getFullName() + ": " + ex.getMessage()));
+      return;
+    } catch (IOException | RuntimeException ex) {
+      answer(call, null, Status.of(StatusCode.INTERNAL, "cannot decode request: " + ex));
+      return;
+    }
+    try {
+      server.chain(entry, method).handle(call.controller, request,
+          response -> answer(call, response, null));
+    } catch (RuntimeException ex) {
+      answer(call, null, Status.of(StatusCode.UNKNOWN, handlerFailure(ex)));
+    } catch (Error err) {
+      answer(call, null, Status.of(StatusCode.INTERNAL, handlerFailure(err)));
+      throw err;
+    }
+  }
+
+  /** Runs the service method itself: the last link of the interceptor chain. */
+  static void invoke(RpcServer.ServiceEntry entry, MethodDescriptor method,
+      ServerController controller, Message request, RpcCallback<Message> done) {
+    if (entry.async() != null) {
+      entry.async().callMethod(method, controller, request, done);
+      return;
+    }
+    Message response;
+    try {
+      response = entry.blocking().callBlockingMethod(method, controller, request);
+    } catch (RpcException ex) {
+      controller.setFailed(ex.status());
+      response = null;
+    } catch (ServiceException ex) {
+      controller.setFailed(Status.of(StatusCode.UNKNOWN, handlerFailure(ex)));
+      response = null;
+    }
+    done.run(response);
+  }
+
+  static String handlerFailure(Throwable t) {
+    String m = t.getMessage();
+    return m == null || m.isEmpty() ? t.getClass().getName() : m;
+  }
+
+  /**
+   * Sends the call's answer, once; later answers (a handler calling done twice, or after an
+   * exception) are ignored. {@code error} wins over the controller's status, which wins over the
+   * response.
+   */
+  private void answer(ServerCall call, Message response, Status error) {
+    if (!call.answered.compareAndSet(false, true)) {
+      return;
+    }
+    active.remove(call.key, call);
+    Future<?> t = call.deadlineTimer;
+    if (t != null) {
+      t.cancel(false);
+    }
+    try {
+      if (!call.oneWay && !call.controller.isCanceled() && call.carrier.canRespond()) {
+        sendAnswer(call, response, error);
+      } // else: nobody is waiting for it
+    } finally {
+      call.carrier.answered();
+    }
+  }
+
+  private void sendAnswer(ServerCall call, Message response, Status error) {
+    Carrier carrier = call.carrier;
+    Status status = error != null ? error
+        : call.controller.failed() ? call.controller.status()
+        : response == null ? Status.of(StatusCode.INTERNAL, "handler completed without a response")
+        : Status.OK;
+    Metadata metadata = call.controller.responseMetadata();
+    Session.Compressed payload = new Session.Compressed("", null);
+    if (status.isOk()) {
+      int size = response.getSerializedSize();
+      int max = Math.min(carrier.peerMaxMessageSize(), limits.maxMessageSize());
+      if (size > max) {
+        status = Status.of(StatusCode.RESOURCE_EXHAUSTED, "response of " + size
+            + " bytes exceeds the max message size of " + max + " bytes");
+      } else {
+        try {
+          // the request's compressor if it had one, else the one the client prefers
+          Compressor c = call.compression.isEmpty()
+              ? carrier.responseCompressor() : server.compressors.get(call.compression);
+          payload = Session.compress(c,
+              server.compressionThreshold, ByteBuffer.wrap(response.toByteArray()));
+        } catch (IOException | RuntimeException ex) {
+          status = Status.of(StatusCode.INTERNAL, "compressing the response failed: " + ex);
+        }
+      }
+    }
+    if (!status.isOk()) {
+      payload = new Session.Compressed("", null);
+      status = fitStatus(status);
+    }
+    int headerBytes = metadata.byteSize() + status.message().length()
+        + status.details().map(d -> d.getSerializedSize()).orElse(0);
+    if (headerBytes > carrier.peerMaxHeaderSize() - RpcClient.HEADER_MARGIN) {
+      status = Status.of(StatusCode.RESOURCE_EXHAUSTED, "response header of " + headerBytes
+          + " bytes exceeds the client's limit of " + carrier.peerMaxHeaderSize() + " bytes");
+      metadata = null;
+      payload = new Session.Compressed("", null);
+    }
+    try {
+      carrier.respond(Envelope.response(call.id, status, metadata, payload.compression(),
+          payload.payload()));
+    } catch (RuntimeException ex) {
+      LOG.log(System.Logger.Level.DEBUG, "could not send the response to call " + call.id, ex);
+    }
+  }
+
+  private static Status fitStatus(Status s) {
+    if (s.message().length() <= MAX_STATUS_MESSAGE) {
+      return s;
+    }
+    return Status.of(s.code(), s.message().substring(0, MAX_STATUS_MESSAGE) + "...")
+        .withDetails(s.details().orElse(null));
+  }
+}
