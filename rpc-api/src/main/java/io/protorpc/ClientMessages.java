@@ -60,7 +60,7 @@ final class ClientMessages implements MessageReceiver {
   /**
    * Sends a request; {@code listener} hears the outcome once. {@code deadlineNanos} is
    * {@link Long#MAX_VALUE} for none; {@code onDeadline} is the status a passed deadline ends the
-   * call with.
+   * call with (null when there is no deadline).
    */
   void send(Envelope request, boolean fanout, long deadlineNanos, Status onDeadline,
       ClientController controller, PendingCall.Listener listener) {

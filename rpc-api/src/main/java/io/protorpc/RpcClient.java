@@ -478,8 +478,9 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     Envelope request = requestEnvelope(call, now, messages.nextCallId(), limits.maxMessageSize(),
         Integer.MAX_VALUE, compressor);
     if (request != null) {
-      messages.send(request, call.fanout, call.deadlineNanos, call.deadlineExceeded(""),
-          call.controller, call::complete);
+      messages.send(request, call.fanout, call.deadlineNanos,
+          call.timeout == null ? null : call.deadlineExceeded(""), call.controller,
+          call::complete);
     }
   }
 

@@ -147,8 +147,16 @@ abstract class BrokerLink implements AutoCloseable {
     if (cause != null && cause.isInitiatedByApplication()) {
       return;
     }
-    closeQuietly(c);
-    lost(c, cause);
+    // not on this thread: a listener runs on amqp-client's connection thread, and closing the
+    // connection waits for a reply only that thread can read
+    try {
+      reconnector.execute(() -> {
+        closeQuietly(c);
+        lost(c, cause);
+      });
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      c.abort(1_000);
+    }
   }
 
   private void lost(Connection c, ShutdownSignalException cause) {

@@ -35,7 +35,9 @@ final class ServerPort extends BrokerLink implements MessagePort {
   @Override
   void onConnected(Connection connection) throws IOException {
     Channel in = connection.createChannel();
-    in.basicQos(prefetch);
+    // one limit for the channel, shared by both consumers (RabbitMQ's global=true): requests
+    // and fanouts together never exceed the server's calls in flight
+    in.basicQos(prefetch, true);
     in.exchangeDeclare(target.exchange(), BuiltinExchangeType.DIRECT, true);
     in.queueDeclare(target.requestKey(), true, false, false, null);
     in.queueBind(target.requestKey(), target.exchange(), target.requestKey());

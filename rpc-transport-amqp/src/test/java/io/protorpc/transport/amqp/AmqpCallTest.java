@@ -44,6 +44,33 @@ class AmqpCallTest {
     return RpcClient.builder().target(node.target(topic)).connect();
   }
 
+  /** {@code n} servers on one topic, each with its own service; closing closes them all. */
+  record Servers(List<TestServiceImpl> impls, List<RpcServer> servers) implements AutoCloseable {
+    static Servers start(RabbitNode node, String topic, int n) throws Exception {
+      Servers s = new Servers(new ArrayList<>(), new ArrayList<>());
+      try {
+        for (int i = 0; i < n; i++) {
+          TestServiceImpl impl = new TestServiceImpl();
+          s.impls.add(impl);
+          s.servers.add(server(node, topic, impl));
+        }
+        return s;
+      } catch (Exception | Error e) {
+        s.close();
+        throw e;
+      }
+    }
+
+    long echoes() {
+      return impls.stream().mapToLong(TestServiceImpl::echoCount).sum();
+    }
+
+    @Override
+    public void close() {
+      servers.forEach(RpcServer::close);
+    }
+  }
+
   static ClientController within(long millis) {
     return new ClientController().setTimeout(Duration.ofMillis(millis));
   }
@@ -85,6 +112,34 @@ class AmqpCallTest {
       RpcException nf = assertThrows(RpcException.class, () -> UnregisteredService
           .newBlockingStub(client).echo(unknown, EchoRequest.getDefaultInstance()));
       assertEquals(StatusCode.NOT_FOUND, nf.status().code());
+    }
+  }
+
+  /** docs/broker.md shows this code; keep the two in step. */
+  @Test
+  void theDocsExampleRuns(RabbitNode node) throws Exception {
+    String target = node.target(newTopic()); // "amqp://guest:guest@127.0.0.1:5672/?topic=calculator"
+    TestServiceImpl impl = new TestServiceImpl();
+    EchoRequest request = EchoRequest.newBuilder().setText("doc").build();
+    RpcServer server = RpcServer.builder()
+        .target(target)
+        .addService(impl.asService())
+        .start();
+
+    try (RpcClient client = RpcClient.builder()
+        .target(target)
+        .connect()) {
+      TestService.BlockingInterface stub = TestService.newBlockingStub(client);
+      EchoResponse r = stub.echo(new ClientController().setTimeout(Duration.ofSeconds(2)), request);
+      assertEquals("doc", r.getText());
+
+      // fanout, per stub: every call on this stub reaches every server listening now, once each
+      TestService.newBlockingStub(client.fanout()).echo(new ClientController(), request);
+      // fanout, per call
+      stub.echo(new ClientController().setFanout(true), request);
+      assertTrue(waitUntil(() -> impl.echoCount() == 3));
+    } finally {
+      server.close();
     }
   }
 
@@ -134,29 +189,21 @@ class AmqpCallTest {
   @Test
   void fanoutReachesEveryServerOnce(RabbitNode node) throws Exception {
     String topic = newTopic();
-    List<TestServiceImpl> impls = List.of(new TestServiceImpl(), new TestServiceImpl(),
-        new TestServiceImpl());
-    List<RpcServer> servers = new ArrayList<>();
-    try (RpcClient client = client(node, topic)) {
-      for (TestServiceImpl impl : impls) {
-        servers.add(server(node, topic, impl));
-      }
+    try (RpcClient client = client(node, topic);
+        Servers three = Servers.start(node, topic, 3)) {
       // per stub: every call on the fanout channel
       TestService.newBlockingStub(client.fanout())
           .echo(within(5_000), EchoRequest.newBuilder().setText("all").build());
       // per call: a controller marked fanout
       TestService.newBlockingStub(client)
           .echo(within(5_000).setFanout(true), EchoRequest.newBuilder().setText("all").build());
-      assertTrue(waitUntil(() -> impls.stream().allMatch(i -> i.echoCount() == 2)),
+      assertTrue(waitUntil(() -> three.impls().stream().allMatch(i -> i.echoCount() == 2)),
           "each server served both fanouts");
       // and a plain call still goes to exactly one of them
       TestService.newBlockingStub(client).echo(within(5_000), EchoRequest.getDefaultInstance());
-      assertTrue(waitUntil(() -> impls.stream().mapToLong(TestServiceImpl::echoCount).sum() == 7));
+      assertTrue(waitUntil(() -> three.echoes() == 7));
       Thread.sleep(300);
-      assertEquals(7, impls.stream().mapToLong(TestServiceImpl::echoCount).sum(),
-          "nothing delivered twice");
-    } finally {
-      servers.forEach(RpcServer::close);
+      assertEquals(7, three.echoes(), "nothing delivered twice");
     }
   }
 
