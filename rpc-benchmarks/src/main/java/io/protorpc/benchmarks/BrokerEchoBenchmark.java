@@ -45,7 +45,14 @@ public class BrokerEchoBenchmark {
   @Param({""})
   public String broker;
 
-  @Param({"protorpc-amqp", "rabbitmq-rpc", "protorpc-socket"})
+  /**
+   * {@code protorpc-amqp}: protorpc through the broker with its default executors; {@code
+   * protorpc-amqp-direct}: the same with the server's {@code directExecutor()} (handlers on
+   * amqp-client's consumer thread, as amqp-client's RpcServer runs them) and client callbacks on
+   * the thread that receives the reply; {@code rabbitmq-rpc}: amqp-client's RpcClient and
+   * RpcServer; {@code protorpc-socket}: protorpc without a broker.
+   */
+  @Param({"protorpc-amqp", "protorpc-amqp-direct", "rabbitmq-rpc", "protorpc-socket"})
   public String peer;
 
   @Param({"1024"})
@@ -68,10 +75,16 @@ public class BrokerEchoBenchmark {
     body = request.toByteArray();
     String topic = "bench-" + Long.toHexString(System.nanoTime());
     switch (peer) {
-      case "protorpc-amqp" -> {
+      case "protorpc-amqp", "protorpc-amqp-direct" -> {
         String target = broker + "/?topic=" + topic;
-        server = RpcServer.builder().target(target).addService(new ProtorpcPeer.Echo()).start();
-        client = RpcClient.builder().target(target).connect();
+        RpcServer.Builder sb = RpcServer.builder().target(target);
+        RpcClient.Builder cb = RpcClient.builder().target(target);
+        if (peer.endsWith("-direct")) {
+          sb.directExecutor();
+          cb.callbackExecutor(Runnable::run);
+        }
+        server = sb.addService(new ProtorpcPeer.Echo()).start();
+        client = cb.connect();
         stub = BenchService.newBlockingStub(client);
       }
       case "protorpc-socket" -> {

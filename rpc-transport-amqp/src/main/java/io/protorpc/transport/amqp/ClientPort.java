@@ -59,8 +59,10 @@ final class ClientPort extends BrokerLink implements MessagePort {
     if (p != null) {
       p.failAll(reason);
     }
-    replies.onConnectionLost("lost the connection to the broker at " + target.describe() + " ("
-        + reason + "); a reply cannot arrive any more");
+    if (!isClosed()) { // closing is the core's own doing: it ends its calls itself
+      replies.onConnectionLost("lost the connection to the broker at " + target.describe()
+          + " (" + reason + "); a reply cannot arrive any more");
+    }
   }
 
   @Override

@@ -72,7 +72,9 @@ final class ServerPort extends BrokerLink implements MessagePort {
   @Override
   void onDisconnected(String reason) {
     replies = null;
-    requests.onConnectionLost(reason);
+    if (!isClosed()) {
+      requests.onConnectionLost(reason);
+    }
   }
 
   @Override

@@ -35,6 +35,7 @@ final class RabbitNode implements AutoCloseable {
   private final int amqpPort;
   private final int distPort;
   private final int epmdPort;
+  private final int tlsPort; // 0: no TLS listener
   private final Process epmd;
   private final Thread shutdownHook;
   private Process broker; // the wrapper script; the Erlang VM is its child
@@ -46,6 +47,7 @@ final class RabbitNode implements AutoCloseable {
     this.amqpPort = ports[0];
     this.distPort = ports[1];
     this.epmdPort = ports[2];
+    this.tlsPort = ports[3];
     this.epmd = epmd;
     this.shutdownHook = new Thread(this::killEverything, "rabbit-node-cleanup");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -58,9 +60,24 @@ final class RabbitNode implements AutoCloseable {
    *     (with the tail of its log)
    */
   static RabbitNode start(String name) throws IOException {
+    return start(name, null);
+  }
+
+  /**
+   * Starts a node with its own configuration: the user and password it creates instead of
+   * {@code guest}, and, with {@code tls}, an amqps listener on another free port serving the
+   * testkit's server certificate (CN=localhost, IP 127.0.0.1, signed by the test CA).
+   */
+  static RabbitNode start(String name, Config config) throws IOException {
     requireInstalled();
     Path dir = Files.createTempDirectory("protorpc-rabbit-" + name + "-");
-    int[] ports = freePorts(3);
+    int[] ports = freePorts(4);
+    if (config == null || !config.tls()) {
+      ports[3] = 0;
+    }
+    if (config != null) {
+      config.write(dir, ports[3]);
+    }
     String epmdBin = findOnPath("epmd");
     Process epmd = new ProcessBuilder(epmdBin, "-port", Integer.toString(ports[2]),
         "-address", HOST)
@@ -98,6 +115,30 @@ final class RabbitNode implements AutoCloseable {
 
   int port() {
     return amqpPort;
+  }
+
+  /** The amqps port, or 0 without TLS. */
+  int tlsPort() {
+    return tlsPort;
+  }
+
+  /** A node's own settings (see {@link #start(String, Config)}). */
+  record Config(String user, String password, boolean tls) {
+    void write(Path dir, int tlsPort) throws IOException {
+      StringBuilder conf = new StringBuilder()
+          .append("default_user = ").append(user).append('\n')
+          .append("default_pass = ").append(password).append('\n');
+      if (tls) {
+        io.protorpc.testkit.TestCertificates.get().writeServerPem(dir);
+        conf.append("listeners.ssl.1 = ").append(HOST).append(':').append(tlsPort).append('\n')
+            .append("ssl_options.cacertfile = ").append(dir.resolve("ca.pem")).append('\n')
+            .append("ssl_options.certfile = ").append(dir.resolve("server-cert.pem")).append('\n')
+            .append("ssl_options.keyfile = ").append(dir.resolve("server-key.pem")).append('\n')
+            .append("ssl_options.verify = verify_none\n")
+            .append("ssl_options.fail_if_no_peer_cert = false\n");
+      }
+      Files.writeString(dir.resolve("rabbitmq.conf"), conf);
+    }
   }
 
   /** Stops the broker (gracefully, by the wrapper's pid) and keeps its data and epmd. */
