@@ -22,7 +22,8 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * The gRPC-java peer: the same echo and messages as {@link UnaryLatencyBenchmark} and {@link
  * UnaryThroughputBenchmark}, over grpc-netty-shaded on one loopback channel (plaintext, no
- * compression, default executors).
+ * compression), on gRPC's default executors or with {@code directExecutor()} on both sides
+ * ({@code executor} parameter, see {@link GrpcPeer}).
  */
 @Fork(value = 1, jvmArgsAppend = {"-Xmx1g", "--enable-native-access=ALL-UNNAMED"})
 public class GrpcEchoBenchmark {
@@ -33,12 +34,16 @@ public class GrpcEchoBenchmark {
     @Param({"16", "1024", "65536", "1048576"})
     public int payload;
 
+    /** {@code default} or {@code direct}: see {@link GrpcPeer#GrpcPeer(String)}. */
+    @Param({"default"})
+    public String executor;
+
     GrpcPeer peer;
     EchoRequest request;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-      peer = new GrpcPeer();
+      peer = new GrpcPeer(executor);
       request = EchoPayloads.request(payload);
       if (!peer.blocking().echo(request).getPayload().equals(request.getPayload())) {
         throw new IllegalStateException("echo returned other bytes");
@@ -60,6 +65,10 @@ public class GrpcEchoBenchmark {
     @Param({"64"})
     public int callers;
 
+    /** {@code default} or {@code direct}: see {@link GrpcPeer#GrpcPeer(String)}. */
+    @Param({"default"})
+    public String executor;
+
     GrpcPeer peer;
     EchoRequest request;
     Window window;
@@ -67,7 +76,7 @@ public class GrpcEchoBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-      peer = new GrpcPeer();
+      peer = new GrpcPeer(executor);
       request = EchoPayloads.request(payload);
       window = new Window(callers);
       observer = new StreamObserver<>() {
@@ -87,12 +96,13 @@ public class GrpcEchoBenchmark {
     }
 
     @TearDown(Level.Iteration)
-    public void drain() throws InterruptedException {
-      window.drain();
+    public void checkCalls() {
+      window.checkNoFailures(); // the window stays full between iterations: see Window
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws InterruptedException {
+      window.drain();
       peer.close();
     }
   }

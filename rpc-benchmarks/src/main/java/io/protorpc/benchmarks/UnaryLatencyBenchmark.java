@@ -41,9 +41,9 @@ public class UnaryLatencyBenchmark {
   public int payload;
 
   /**
-   * Where handlers and callbacks run: {@code default} (the executors protorpc creates) or
-   * {@code direct} ({@link io.protorpc.RpcServer.Builder#directExecutor()}; see {@link
-   * ProtorpcPeer}).
+   * Where handlers and callbacks run: {@code default} (the executors protorpc creates),
+   * {@code direct} ({@link io.protorpc.RpcServer.Builder#directExecutor()}) or the experiment
+   * {@code lifo}; see {@link ProtorpcPeer}.
    */
   @Param({"default"})
   public String executor;

@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * operation waits for a free slot, then starts one call whose callback frees the slot. So exactly
  * {@code callers} calls are in flight at all times (a closed loop of N callers that each issue
  * their next call as soon as the previous answer arrives), on one client and one connection. The
- * window drains at the end of each iteration. Peers: {@link GrpcEchoBenchmark#throughput} (N in
+ * window stays full across iterations and drains when the trial ends (see {@link Window}). Peers:
+ * {@link GrpcEchoBenchmark#throughput} (N in
  * flight on one channel) and {@link RawSocketEchoBenchmark#throughput} (N pipelined messages on
  * one socket).
  */
@@ -49,9 +50,9 @@ public class UnaryThroughputBenchmark {
   public int callers;
 
   /**
-   * Where handlers and callbacks run: {@code default} (the executors protorpc creates) or
-   * {@code direct} ({@link io.protorpc.RpcServer.Builder#directExecutor()}; see {@link
-   * ProtorpcPeer}).
+   * Where handlers and callbacks run: {@code default} (the executors protorpc creates),
+   * {@code direct} ({@link io.protorpc.RpcServer.Builder#directExecutor()}) or the experiment
+   * {@code lifo}; see {@link ProtorpcPeer}.
    */
   @Param({"default"})
   public String executor;
@@ -68,12 +69,13 @@ public class UnaryThroughputBenchmark {
   }
 
   @TearDown(Level.Iteration)
-  public void drain() throws InterruptedException {
-    window.drain();
+  public void checkCalls() {
+    window.checkNoFailures(); // the window stays full between iterations: see Window
   }
 
   @TearDown(Level.Trial)
-  public void tearDown() {
+  public void tearDown() throws InterruptedException {
+    window.drain();
     peer.close();
   }
 

@@ -37,18 +37,13 @@ import javax.imageio.ImageIO;
  * The part files are merged into the {@code --json} file, which is what the report describes.
  */
 public final class RenderReport {
-  private static final String LATENCY = "UnaryLatencyBenchmark.call";
-  private static final String THROUGHPUT = "UnaryThroughputBenchmark.call";
-  private static final String GRPC_LATENCY = "GrpcEchoBenchmark.latency";
-  private static final String GRPC_THROUGHPUT = "GrpcEchoBenchmark.throughput";
-  private static final String RAW_LATENCY = "RawSocketEchoBenchmark.latency";
-  private static final String RAW_THROUGHPUT = "RawSocketEchoBenchmark.throughput";
-
   private final List<Result> results;
+  private final Comparison comparison;
   private final StringBuilder md = new StringBuilder();
 
   private RenderReport(List<Result> results) {
     this.results = results;
+    this.comparison = new Comparison(results);
   }
 
   public static void main(String[] args) throws IOException {
@@ -72,6 +67,9 @@ public final class RenderReport {
     RenderReport r = new RenderReport(results);
     r.render(opts, first);
     Files.writeString(Path.of(opts.getOrDefault("md", "docs/benchmarks.md")), r.md);
+    if (opts.containsKey("readme")) {
+      r.writeReadme(Path.of(opts.get("readme")), opts, first);
+    }
     r.chart(Path.of(opts.getOrDefault("png", "docs/benchmarks.png")));
     System.out.println("rendered " + results.size() + " results");
   }
@@ -116,9 +114,12 @@ public final class RenderReport {
         + "rpc-benchmarks/results/results.json. Do not edit by hand: run the command again. -->");
     line("");
     line("Published figures come from one real run of the command below on the machine stated. "
-        + "The machine is a shared, noisy 2-core VM, and the runs are short (one fork, few "
-        + "iterations), so read differences under about 20% as noise; the error columns JMH "
-        + "reports are in the JSON.");
+        + "The comparison runs every peer in one JVM, in interleaved rounds (each peer in turn "
+        + "for each payload and mode, then again, in reverse order every other round), so that "
+        + "each ratio compares two figures taken seconds apart under the same machine state; "
+        + "medians over the rounds are shown with their spread (min–max). Absolute times move "
+        + "with the machine's state (see Method); the ratios are the figures to read. "
+        + opts.getOrDefault("state", ""));
     line("");
     line("| | |");
     line("|---|---|");
@@ -132,9 +133,13 @@ public final class RenderReport {
         + " CPUs (`nproc`), " + System.getProperty("os.name") + " "
         + System.getProperty("os.version") + " " + System.getProperty("os.arch") + " |");
     line("| load average (1, 5, 15 min) | before: " + opts.getOrDefault("load-before", "?")
-        + "; after: " + opts.getOrDefault("load-after", "?") + " (other work shared the machine) |");
-    line("| JMH | " + first.getOrDefault("jmhVersion", "?") + ", `-prof gc` on the RPC runs "
-        + "(allocation per operation, all threads of the JVM: client and server) |");
+        + "; during the rounds: " + loadRange() + "; after: " + opts.getOrDefault("load-after", "?")
+        + " |");
+    line("| rounds | " + comparison.rounds().size() + " measured rounds after one warm-up "
+        + "round; " + opts.getOrDefault("counts", "") + " |");
+    line("| JMH | " + first.getOrDefault("jmhVersion", "?") + ", run in-process by "
+        + "`io.protorpc.benchmarks.compare.SideBySide` (`forks(0)`), `-prof gc` (allocation per "
+        + "call, all threads of the JVM: client and server) |");
     line("");
     line("![charts](benchmarks.png)");
     line("");
@@ -147,6 +152,15 @@ public final class RenderReport {
     compressionTable();
     findings();
     method();
+  }
+
+  /** The 1-minute load average over the side-by-side rows: lowest to highest. */
+  private String loadRange() {
+    double[] v = results.stream().filter(r -> r.round() > 0 && !r.load().isEmpty()
+        && !r.load().equals("?")).mapToDouble(r -> Double.parseDouble(r.load().split(" ")[0]))
+        .sorted().toArray();
+    return v.length == 0 ? "?" : String.format(Locale.ROOT, "%.2f to %.2f (1 min)", v[0],
+        v[v.length - 1]);
   }
 
   private static List<String> jvmArgs(Map<String, Object> first) {
@@ -170,83 +184,275 @@ public final class RenderReport {
     return "unknown CPU";
   }
 
+  // peers of the side-by-side comparison (SideBySide's names)
+  private static final String FLOOR = "floor";
+  private static final String GRPC_DEFAULT = "grpc/default";
+  private static final String GRPC_DIRECT = "grpc/direct";
+  private static final List<String> PROTORPC = List.of("socket/default", "socket/direct",
+      "netty/default", "netty/direct");
+  private static final int KIB = 1024;
+  private static final int MIB = 1 << 20;
+
+  private static String peerLabel(String peer) {
+    return switch (peer) {
+      case FLOOR -> "raw socket (floor)";
+      case GRPC_DEFAULT -> "gRPC-java, default executors";
+      case GRPC_DIRECT -> "gRPC-java, `directExecutor()` both sides";
+      default -> {
+        String[] p = peer.split("/");
+        yield "protorpc " + p[0] + (p[1].equals("direct") ? ", `directExecutor()`" : ", default");
+      }
+    };
+  }
+
+  /** gRPC-java configured like this peer: default executors or directExecutor() on both sides. */
+  private static String grpcLike(String peer) {
+    return peer.endsWith("/direct") ? GRPC_DIRECT : GRPC_DEFAULT;
+  }
+
+  private static List<String> allPeers() {
+    List<String> all = new ArrayList<>(List.of(FLOOR, GRPC_DEFAULT, GRPC_DIRECT));
+    all.addAll(PROTORPC);
+    return all;
+  }
+
+  private static double p50(Result r) {
+    return r.p50();
+  }
+
+  private static double score(Result r) {
+    return r.score();
+  }
+
+  /** One caller's time per call, for bandwidth: the mean (JMH's SampleTime score). */
+  private static double meanTime(Result r) {
+    return r.score();
+  }
+
   private void targets() {
+    Comparison c = comparison;
+    int rounds = c.rounds().size();
     line("## Targets");
     line("");
-    line("Reported against, not asserted by tests. protorpc in its default configuration "
-        + "(`length` framing, `identity` compression) unless the row says otherwise.");
+    line("Every ratio below is taken within one round (the two figures were measured seconds apart,"
+        + " under the same machine state), then the median over the " + rounds + " rounds is shown"
+        + " with the smallest and largest round in brackets. Reported against, not asserted by "
+        + "tests. \"default\": protorpc's own executors (handlers off the transport threads); "
+        + "`directExecutor()`: the server's `directExecutor()` and client callbacks on the reader "
+        + "thread. Framing `length`, compression `identity` throughout.");
     line("");
-    line("| target | configuration | measured | goal | met? |");
+    line("### The issue's table, re-measured");
+    line("");
+    line("| | 1 KiB p50 vs floor (lower is better) | 1 KiB, 64 in flight, vs gRPC-java direct "
+        + "| 64 KiB, 64 in flight, vs gRPC-java direct | 1 MiB, 64 in flight, vs gRPC-java direct |");
+    line("|---|---:|---:|---:|---:|");
+    List<String> rows = new ArrayList<>(PROTORPC);
+    rows.add(GRPC_DEFAULT);
+    rows.add(GRPC_DIRECT);
+    for (String peer : rows) {
+      line("| " + peerLabel(peer) + " | "
+          + c.ratio(peer, FLOOR, KIB, Comparison.LATENCY, RenderReport::p50).ratio() + " | "
+          + c.ratio(peer, GRPC_DIRECT, KIB, Comparison.THROUGHPUT, RenderReport::score).ratio()
+          + " | "
+          + c.ratio(peer, GRPC_DIRECT, 64 * KIB, Comparison.THROUGHPUT, RenderReport::score)
+              .ratio() + " | "
+          + c.ratio(peer, GRPC_DIRECT, MIB, Comparison.THROUGHPUT, RenderReport::score).ratio()
+          + " |");
+    }
+    line("");
+    line("### Goals");
+    line("");
+    line("| goal | configuration | measured: median (min–max of rounds) | goal | met? |");
     line("|---|---|---:|---:|:---:|");
-    Optional<Result> raw1k = one(RAW_LATENCY, r -> r.payload() == 1024);
-    for (boolean direct : new boolean[] {false, true}) {
-      for (String[] t : new String[][] {{"socket", "1.5"}, {"netty", "2"}}) {
-        Optional<Result> p = one(LATENCY, cfg(t[0], "length", "identity", 1024, direct));
-        double goal = Double.parseDouble(t[1]);
-        if (p.isPresent() && raw1k.isPresent()) {
-          double ratio = p.get().p50() / raw1k.get().p50();
-          line(String.format(Locale.ROOT, "| 1 KiB unary p50, one caller | %s | %.1f µs = %.2f× "
-              + "the raw floor (%.1f µs) | ≤ %s× | %s |", t[0] + (direct
-              ? ", server `directExecutor()`" : ""), p.get().p50(), ratio, raw1k.get().p50(),
-              t[1], ratio <= goal ? "yes" : "**no**"));
+    for (String tr : new String[] {"socket", "netty"}) {
+      Comparison.Stat r = c.ratio(tr + "/default", FLOOR, KIB, Comparison.LATENCY,
+          RenderReport::p50);
+      goal("1 KiB p50, one caller, vs the floor", tr + ", default", r.ratio(), "≤ 1.5×",
+          r, r.median() <= 1.5);
+    }
+    for (String tr : new String[] {"socket", "netty"}) {
+      for (String ex : new String[] {"direct", "default"}) {
+        String peer = tr + "/" + ex;
+        Comparison.Stat r = c.ratio(peer, grpcLike(peer), 64 * KIB, Comparison.THROUGHPUT,
+            RenderReport::score);
+        goal("64 KiB, 64 calls in flight, vs gRPC-java configured alike", tr + ", " + ex
+            + " vs gRPC-java " + ex, r.ratio(), "≥ 2×", r, r.median() >= 2);
+      }
+    }
+    for (String tr : new String[] {"socket", "netty"}) {
+      // one caller: bandwidth is 1 MiB / mean call time, so floor time / peer time
+      Comparison.Stat one = c.ratio(FLOOR, tr + "/default", MIB, Comparison.LATENCY,
+          RenderReport::meanTime);
+      goal("1 MiB bandwidth, one caller, vs the floor", tr + ", default", percent(one), "≥ 80%",
+          one, one.median() >= 0.8);
+      Comparison.Stat many = c.ratio(tr + "/default", FLOOR, MIB, Comparison.THROUGHPUT,
+          RenderReport::score);
+      goal("1 MiB bandwidth, 64 calls in flight, vs the floor", tr + ", default", percent(many),
+          "≥ 80%", many, many.median() >= 0.8);
+    }
+    line("");
+    line("Bandwidth is payload bytes echoed per second in one direction: one caller, 1 MiB "
+        + "divided by the mean call time; 64 in flight, calls/s × 1 MiB. \"met?\" judges the "
+        + "median; a goal whose rounds straddle it says so.");
+    line("");
+    likeForLike();
+  }
+
+  private void goal(String what, String config, String measured, String goal, Comparison.Stat s,
+      boolean met) {
+    String verdict;
+    if (!s.present()) {
+      verdict = "not measured";
+    } else {
+      boolean minMet = goal.startsWith("≤") ? s.max() <= bound(goal) : s.min() >= bound(goal);
+      boolean maxMet = goal.startsWith("≤") ? s.min() <= bound(goal) : s.max() >= bound(goal);
+      verdict = met ? (minMet ? "yes" : "yes (not in every round)")
+          : (maxMet ? "**no** (met in some rounds)" : "**no**");
+    }
+    line("| " + what + " | " + config + " | " + measured + " | " + goal + " | " + verdict + " |");
+  }
+
+  /** The number in a goal such as "≥ 2×" or "≥ 80%", as a ratio. */
+  private static double bound(String goal) {
+    String n = goal.replaceAll("[^0-9.]", "");
+    return goal.endsWith("%") ? Double.parseDouble(n) / 100 : Double.parseDouble(n);
+  }
+
+  private static String percent(Comparison.Stat s) {
+    return s.present() ? String.format(Locale.ROOT, "%.0f%% (%.0f–%.0f%%)", 100 * s.median(),
+        100 * s.min(), 100 * s.max()) : "–";
+  }
+
+  /** protorpc against gRPC-java configured alike, as "times faster" (higher is better). */
+  private void likeForLike() {
+    Comparison c = comparison;
+    line("### Like for like: protorpc vs gRPC-java configured the same way");
+    line("");
+    line("How many times faster than gRPC-java (higher is better): for one caller, gRPC-java's "
+        + "p50 divided by protorpc's; for 64 in flight, protorpc's calls/s divided by "
+        + "gRPC-java's. Default executors against gRPC-java's defaults, `directExecutor()` "
+        + "against gRPC-java with `directExecutor()` on server and channel.");
+    line("");
+    md.append(likeForLikeTable());
+    line("");
+  }
+
+  /** protorpc against gRPC-java configured alike, one row per protorpc configuration. */
+  private String likeForLikeTable() {
+    Comparison c = comparison;
+    StringBuilder t = new StringBuilder("| protorpc vs gRPC-java |");
+    StringBuilder rule = new StringBuilder("|---|");
+    for (int payload : c.payloads()) {
+      t.append(" ").append(size(payload)).append(" p50, one caller | ").append(size(payload))
+          .append(", 64 in flight |");
+      rule.append("---:|---:|");
+    }
+    t.append('\n').append(rule).append('\n');
+    for (String peer : PROTORPC) {
+      String[] p = peer.split("/");
+      t.append("| ").append(p[0]).append(", both ")
+          .append(p[1].equals("direct") ? "`directExecutor()`" : "default").append(" |");
+      for (int payload : c.payloads()) {
+        t.append(' ').append(c.ratio(grpcLike(peer), peer, payload, Comparison.LATENCY,
+            RenderReport::p50).ratio()).append(" | ").append(c.ratio(peer, grpcLike(peer),
+            payload, Comparison.THROUGHPUT, RenderReport::score).ratio()).append(" |");
+      }
+      t.append('\n');
+    }
+    return t.toString();
+  }
+
+  /**
+   * README's headline: the like-for-like table and the run it came from, between the markers
+   * {@code <!-- benchmarks-headline:start -->} and {@code <!-- benchmarks-headline:end -->}.
+   */
+  private void writeReadme(Path readme, Map<String, String> opts, Map<String, Object> first)
+      throws IOException {
+    String start = "<!-- benchmarks-headline:start -->";
+    String end = "<!-- benchmarks-headline:end -->";
+    String text = Files.readString(readme);
+    int a = text.indexOf(start);
+    int b = text.indexOf(end);
+    if (a < 0 || b < a) {
+      throw new IllegalStateException(readme + " has no " + start + " ... " + end + " markers");
+    }
+    String headline = "\nLike for like, protorpc against gRPC-java configured the same way, how "
+        + "many times faster (median of " + comparison.rounds().size() + " interleaved rounds, "
+        + "smallest and largest round in brackets; the run of " + opts.getOrDefault("date", "?")
+        + ", " + Runtime.getRuntime().availableProcessors() + " vCPUs, JDK "
+        + first.getOrDefault("jdkVersion", "?") + ", load average " + loadRange()
+        + " during the rounds):\n\n" + likeForLikeTable() + "\n";
+    Files.writeString(readme, text.substring(0, a + start.length()) + headline
+        + text.substring(b));
+  }
+
+  private void latencyTables() {
+    Comparison c = comparison;
+    line("## Unary latency, one caller");
+    line("");
+    line("`UnaryLatencyBenchmark` (protorpc), `GrpcEchoBenchmark.latency`, "
+        + "`RawSocketEchoBenchmark.latency`: blocking echo calls one after another on one "
+        + "connection (JMH SampleTime). Times in µs, median of the rounds (min–max); p90, p99 and "
+        + "allocation are medians of the rounds. Ratios are of the p50, within each round "
+        + "(lower is better); \"vs gRPC-java alike\" compares with gRPC-java on the same kind of "
+        + "executors.");
+    line("");
+    for (int payload : c.payloads()) {
+      line("### " + size(payload) + " payload");
+      line("");
+      line("| peer | p50 µs | p90 | p99 | alloc B/call | p50 vs floor | p50 vs gRPC-java alike |");
+      line("|---|---:|---:|---:|---:|---:|---:|");
+      for (String peer : allPeers()) {
+        if (c.any(peer, payload, Comparison.LATENCY).isEmpty()) {
+          continue;
         }
+        line(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %s | %s | %s |",
+            peerLabel(peer), c.value(peer, payload, Comparison.LATENCY, RenderReport::p50)
+                .value("%.1f"),
+            c.value(peer, payload, Comparison.LATENCY, Result::p90).median(),
+            c.value(peer, payload, Comparison.LATENCY, Result::p99).median(),
+            bytesPerOp(c.value(peer, payload, Comparison.LATENCY, Result::allocPerOp).median()),
+            peer.equals(FLOOR) ? "1.00×"
+                : c.ratio(peer, FLOOR, payload, Comparison.LATENCY, RenderReport::p50).ratio(),
+            peer.equals(FLOOR) ? "–" : c.ratio(peer, grpcLike(peer), payload,
+                Comparison.LATENCY, RenderReport::p50).ratio()));
       }
+      line("");
     }
-    Optional<Result> grpcT = one(GRPC_THROUGHPUT, r -> r.payload() == 1024);
-    for (String tr : new String[] {"socket", "netty"}) {
-      Optional<Result> p = one(THROUGHPUT, cfg(tr, "length", "identity", 1024));
-      if (p.isPresent() && grpcT.isPresent()) {
-        double ratio = p.get().score() / grpcT.get().score();
-        line(String.format(Locale.ROOT, "| throughput, %s concurrent 1 KiB calls, one connection "
-            + "| %s | %,.0f calls/s = %.2f× gRPC-java (%,.0f calls/s) | ≥ 3× | %s |",
-            p.get().param("callers"), tr, p.get().score(), ratio, grpcT.get().score(),
-            ratio >= 3 ? "yes" : "**no**"));
-      }
-    }
-    Optional<Result> raw1m = one(RAW_LATENCY, r -> r.payload() == 1 << 20);
-    Optional<Result> raw1mT = one(RAW_THROUGHPUT, r -> r.payload() == 1 << 20);
-    for (String tr : new String[] {"socket", "netty"}) {
-      Optional<Result> p = one(LATENCY, cfg(tr, "length", "identity", 1 << 20));
-      if (p.isPresent() && raw1m.isPresent()) {
-        double bw = mibPerSecond(p.get());
-        double floor = mibPerSecond(raw1m.get());
-        line(String.format(Locale.ROOT, "| 1 MiB echo bandwidth, one caller | %s | %.0f MiB/s = "
-            + "%.0f%% of the raw floor (%.0f MiB/s) | ≥ 80%% | %s |", tr, bw, 100 * bw / floor,
-            floor, bw >= 0.8 * floor ? "yes" : "**no**"));
-      }
-      Optional<Result> q = one(THROUGHPUT, cfg(tr, "length", "identity", 1 << 20));
-      if (q.isPresent() && raw1mT.isPresent()) {
-        double bw = q.get().score();
-        double floor = raw1mT.get().score();
-        line(String.format(Locale.ROOT, "| 1 MiB echo bandwidth, %s calls in flight | %s | "
-            + "%.0f MiB/s = %.0f%% of the raw floor (%.0f MiB/s) | ≥ 80%% | %s |",
-            q.get().param("callers"), tr, bw, 100 * bw / floor, floor,
-            bw >= 0.8 * floor ? "yes" : "**no**"));
-      }
-    }
+  }
+
+  private void throughputTables() {
+    Comparison c = comparison;
+    line("## Unary throughput, 64 calls in flight on one connection");
     line("");
-    line("Bandwidth is payload bytes echoed per second in one direction (1 MiB each way per "
-        + "call): one caller, 1 MiB divided by the mean call time; N in flight, calls/s × 1 MiB.");
+    line("`UnaryThroughputBenchmark` (protorpc), `GrpcEchoBenchmark.throughput`, "
+        + "`RawSocketEchoBenchmark.throughput`: a window of 64 outstanding async calls on one "
+        + "client connection (see Method). Calls per second, median of the rounds (min–max); "
+        + "MiB/s is payload bytes per second in each direction (median). Ratios within each "
+        + "round (higher is better).");
     line("");
-  }
-
-  /** One-caller bandwidth from a SampleTime result in µs/op. */
-  private static double mibPerSecond(Result r) {
-    return r.payload() / (1024.0 * 1024.0) / (r.score() / 1e6);
-  }
-
-  private static Predicate<Result> cfg(String transport, String framing, String compressor,
-      int payload) {
-    return cfg(transport, framing, compressor, payload, false);
-  }
-
-  /** {@code direct}: the server's {@code directExecutor()} rows, else the default executors. */
-  private static Predicate<Result> cfg(String transport, String framing, String compressor,
-      int payload, boolean direct) {
-    return r -> r.param("executor").equals("direct") == direct
-        && r.param("transport").equals(transport)
-        && r.param("framing").equals(framing)
-        && r.param("compressor").equals(compressor) && r.payload() == payload;
+    for (int payload : c.payloads()) {
+      line("### " + size(payload) + " payload");
+      line("");
+      line("| peer | calls/s | MiB/s | alloc B/call | vs floor | vs gRPC-java alike |");
+      line("|---|---:|---:|---:|---:|---:|");
+      for (String peer : allPeers()) {
+        if (c.any(peer, payload, Comparison.THROUGHPUT).isEmpty()) {
+          continue;
+        }
+        Comparison.Stat calls = c.value(peer, payload, Comparison.THROUGHPUT,
+            RenderReport::score);
+        line(String.format(Locale.ROOT, "| %s | %s | %.1f | %s | %s | %s |", peerLabel(peer),
+            calls.value("%,.0f"), calls.median() * payload / (1024.0 * 1024.0),
+            bytesPerOp(c.value(peer, payload, Comparison.THROUGHPUT, Result::allocPerOp)
+                .median()),
+            peer.equals(FLOOR) ? "1.00×" : c.ratio(peer, FLOOR, payload,
+                Comparison.THROUGHPUT, RenderReport::score).ratio(),
+            peer.equals(FLOOR) ? "–" : c.ratio(peer, grpcLike(peer), payload,
+                Comparison.THROUGHPUT, RenderReport::score).ratio()));
+      }
+      line("");
+    }
   }
 
   private Optional<Result> one(String name, Predicate<Result> p) {
@@ -255,14 +461,6 @@ public final class RenderReport {
 
   private List<Result> all(String name) {
     return results.stream().filter(r -> r.name().equals(name)).toList();
-  }
-
-  private TreeSet<Integer> payloads(String... names) {
-    TreeSet<Integer> s = new TreeSet<>();
-    for (String n : names) {
-      all(n).forEach(r -> s.add(r.payload()));
-    }
-    return s;
   }
 
   private static String size(int bytes) {
@@ -275,84 +473,8 @@ public final class RenderReport {
     return bytes + " B";
   }
 
-  private static String label(Result r) {
-    return switch (r.name()) {
-      case GRPC_LATENCY, GRPC_THROUGHPUT -> "gRPC-java (netty-shaded)";
-      case RAW_LATENCY, RAW_THROUGHPUT -> "raw socket (floor)";
-      default -> "protorpc " + r.param("transport") + " / " + r.param("framing") + " / "
-          + r.param("compressor")
-          + (r.param("executor").equals("direct") ? " / direct executor" : "");
-    };
-  }
-
   private static String bytesPerOp(double b) {
     return Double.isNaN(b) ? "–" : String.format(Locale.ROOT, "%,.0f", b);
-  }
-
-  private static String ratio(double a, double b) {
-    return Double.isNaN(a) || Double.isNaN(b) || b == 0 ? "–"
-        : String.format(Locale.ROOT, "%.2f×", a / b);
-  }
-
-  private void latencyTables() {
-    line("## Unary latency, one caller");
-    line("");
-    line("`UnaryLatencyBenchmark` (protorpc), `GrpcEchoBenchmark.latency`, "
-        + "`RawSocketEchoBenchmark.latency`: blocking echo calls one after another on one "
-        + "connection (JMH SampleTime). Times in µs; ratios are of the p50 (lower is better).");
-    line("");
-    for (int payload : payloads(LATENCY, GRPC_LATENCY, RAW_LATENCY)) {
-      Optional<Result> raw = one(RAW_LATENCY, r -> r.payload() == payload);
-      Optional<Result> grpc = one(GRPC_LATENCY, r -> r.payload() == payload);
-      line("### " + size(payload) + " payload");
-      line("");
-      line("| peer / transport / framing / compression | mean | p50 | p90 | p99 | alloc B/call "
-          + "| p50 vs gRPC-java | p50 vs raw floor |");
-      line("|---|---:|---:|---:|---:|---:|---:|---:|");
-      List<Result> rows = new ArrayList<>();
-      raw.ifPresent(rows::add);
-      grpc.ifPresent(rows::add);
-      all(LATENCY).stream().filter(r -> r.payload() == payload)
-          .sorted(Comparator.comparing(RenderReport::label)).forEach(rows::add);
-      for (Result r : rows) {
-        line(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.1f | %s | %s | %s |",
-            label(r), r.score(), r.p50(), r.p90(), r.p99(), bytesPerOp(r.allocPerOp()),
-            ratio(r.p50(), grpc.map(Result::p50).orElse(Double.NaN)),
-            ratio(r.p50(), raw.map(Result::p50).orElse(Double.NaN))));
-      }
-      line("");
-    }
-  }
-
-  private void throughputTables() {
-    line("## Unary throughput, N calls in flight on one connection");
-    line("");
-    line("`UnaryThroughputBenchmark` (protorpc), `GrpcEchoBenchmark.throughput`, "
-        + "`RawSocketEchoBenchmark.throughput`: a window of N outstanding async calls on one "
-        + "client connection (see Method). Calls per second (higher is better); MiB/s is payload "
-        + "bytes per second in each direction.");
-    line("");
-    for (int payload : payloads(THROUGHPUT, GRPC_THROUGHPUT, RAW_THROUGHPUT)) {
-      Optional<Result> raw = one(RAW_THROUGHPUT, r -> r.payload() == payload);
-      Optional<Result> grpc = one(GRPC_THROUGHPUT, r -> r.payload() == payload);
-      line("### " + size(payload) + " payload");
-      line("");
-      line("| peer / transport / framing / compression | N | calls/s | MiB/s | alloc B/call "
-          + "| vs gRPC-java | vs raw floor |");
-      line("|---|---:|---:|---:|---:|---:|---:|");
-      List<Result> rows = new ArrayList<>();
-      raw.ifPresent(rows::add);
-      grpc.ifPresent(rows::add);
-      all(THROUGHPUT).stream().filter(r -> r.payload() == payload)
-          .sorted(Comparator.comparing(RenderReport::label)).forEach(rows::add);
-      for (Result r : rows) {
-        line(String.format(Locale.ROOT, "| %s | %s | %,.0f | %.1f | %s | %s | %s |", label(r),
-            r.param("callers"), r.score(), r.score() * payload / (1024.0 * 1024.0),
-            bytesPerOp(r.allocPerOp()), ratio(r.score(), grpc.map(Result::score)
-                .orElse(Double.NaN)), ratio(r.score(), raw.map(Result::score).orElse(Double.NaN))));
-      }
-      line("");
-    }
   }
 
   private void framingTable() {
@@ -491,42 +613,51 @@ public final class RenderReport {
 
   private void chart(Path png) throws IOException {
     System.setProperty("java.awt.headless", "true");
-    List<Bar> lat = new ArrayList<>();
-    List<Bar> thr = new ArrayList<>();
-    one(RAW_LATENCY, r -> r.payload() == 1024).ifPresent(r -> lat.add(bar(r, r.p50())));
-    one(GRPC_LATENCY, r -> r.payload() == 1024).ifPresent(r -> lat.add(bar(r, r.p50())));
-    all(LATENCY).stream().filter(r -> r.payload() == 1024)
-        .sorted(Comparator.comparing(RenderReport::label)).forEach(r -> lat.add(bar(r, r.p50())));
-    one(RAW_THROUGHPUT, r -> r.payload() == 1024).ifPresent(r -> thr.add(bar(r, r.score())));
-    one(GRPC_THROUGHPUT, r -> r.payload() == 1024).ifPresent(r -> thr.add(bar(r, r.score())));
-    all(THROUGHPUT).stream().filter(r -> r.payload() == 1024)
-        .sorted(Comparator.comparing(RenderReport::label)).forEach(r -> thr.add(bar(r, r.score())));
+    if (comparison.isEmpty()) {
+      return;
+    }
+    List<List<Bar>> panels = new ArrayList<>();
+    List<String> titles = new ArrayList<>();
+    List<String> formats = new ArrayList<>();
+    titles.add("1 KiB unary echo, one caller: p50 latency (µs, median of rounds; lower is better)");
+    panels.add(bars(KIB, Comparison.LATENCY, RenderReport::p50));
+    formats.add("%.1f");
+    for (int payload : new int[] {KIB, 64 * KIB}) {
+      titles.add(size(payload) + " unary echo, 64 calls in flight on one connection: calls/s "
+          + "(median of rounds; higher is better)");
+      panels.add(bars(payload, Comparison.THROUGHPUT, RenderReport::score));
+      formats.add("%,.0f");
+    }
     int rowH = 24;
-    int panelH = 50 + rowH * Math.max(lat.size(), thr.size());
+    int panelH = 50 + rowH * allPeers().size();
     int w = 1200;
-    BufferedImage img = new BufferedImage(w, panelH * 2 + 20, BufferedImage.TYPE_INT_RGB);
+    BufferedImage img = new BufferedImage(w, (panelH + 10) * panels.size(),
+        BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
     g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING,
         RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, img.getWidth(), img.getHeight());
-    panel(g, "1 KiB unary echo, one caller: p50 latency (µs, lower is better)", lat, 0, w, rowH,
-        "%.1f");
-    panel(g, "1 KiB unary echo, 64 calls in flight on one connection: calls/s (higher is better)",
-        thr, panelH + 10, w, rowH, "%,.0f");
+    for (int i = 0; i < panels.size(); i++) {
+      panel(g, titles.get(i), panels.get(i), i * (panelH + 10), w, rowH, formats.get(i));
+    }
     g.dispose();
     ImageIO.write(img, "png", png.toFile());
   }
 
-  private static Bar bar(Result r, double v) {
-    Color c = switch (r.name()) {
-      case GRPC_LATENCY, GRPC_THROUGHPUT -> new Color(0xD9, 0x53, 0x4F);
-      case RAW_LATENCY, RAW_THROUGHPUT -> new Color(0x77, 0x77, 0x77);
-      default -> r.param("transport").equals("netty") ? new Color(0x5B, 0x8F, 0xC9)
-          : new Color(0x4C, 0xA8, 0x6A);
-    };
-    return new Bar(label(r), v, c);
+  private List<Bar> bars(int payload, String mode, java.util.function.ToDoubleFunction<Result> f) {
+    List<Bar> bars = new ArrayList<>();
+    for (String peer : allPeers()) {
+      if (comparison.any(peer, payload, mode).isPresent()) {
+        Color color = peer.equals(FLOOR) ? new Color(0x77, 0x77, 0x77)
+            : peer.startsWith("grpc") ? new Color(0xD9, 0x53, 0x4F)
+            : peer.startsWith("netty") ? new Color(0x5B, 0x8F, 0xC9) : new Color(0x4C, 0xA8, 0x6A);
+        bars.add(new Bar(peerLabel(peer).replace("`", ""),
+            comparison.value(peer, payload, mode, f).median(), color));
+      }
+    }
+    return bars;
   }
 
   private static void panel(Graphics2D g, String title, List<Bar> bars, int top, int w, int rowH,

@@ -3,9 +3,14 @@ package io.protorpc.benchmarks.report;
 import java.util.List;
 import java.util.Map;
 
-/** One JMH result row, reduced to what the report shows. */
+/**
+ * One JMH result row, reduced to what the report shows. {@code round} and {@code peer} come from
+ * the side-by-side rows (SideBySide): round 1, 2, ... and the peer's name; 0 and "" for rows of a
+ * plain JMH run. {@code load}: the load average when the row was taken (side-by-side rows).
+ */
 record Result(String benchmark, String mode, Map<String, String> params, double score,
-    String unit, double p50, double p90, double p99, double allocPerOp) {
+    String unit, double p50, double p90, double p99, double allocPerOp, int round, String peer,
+    String load) {
 
   /** {@code Class.method} without the package. */
   String name() {
@@ -38,7 +43,10 @@ record Result(String benchmark, String mode, Map<String, String> params, double 
     }
     return new Result((String) row.get("benchmark"), (String) row.get("mode"), params,
         Json.num(primary.get("score")), (String) primary.get("scoreUnit"), Json.num(pct.get("50.0")),
-        Json.num(pct.get("90.0")), Json.num(pct.get("99.0")), alloc);
+        Json.num(pct.get("90.0")), Json.num(pct.get("99.0")), alloc,
+        row.get("round") instanceof Double d ? d.intValue() : 0,
+        row.get("peer") instanceof String s ? s : "",
+        row.get("loadAverage") instanceof String s ? s : "");
   }
 
   @SuppressWarnings("unchecked")

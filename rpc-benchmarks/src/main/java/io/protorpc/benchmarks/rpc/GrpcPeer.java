@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * gRPC-java's unary echo over grpc-netty-shaded on loopback TCP, one channel (one HTTP/2
- * connection), default executors on both sides, plaintext, no compression: the same messages as
- * the protorpc peer.
+ * connection), plaintext, no compression: the same messages as the protorpc peer. Either gRPC's
+ * default executors on both sides, or {@code directExecutor()} on both the server and the channel,
+ * which is what gRPC-java's performance guidance recommends for handlers that never block.
  */
 public final class GrpcPeer implements AutoCloseable {
   static final int MAX_MESSAGE = 8 * 1024 * 1024;
@@ -34,18 +35,28 @@ public final class GrpcPeer implements AutoCloseable {
     }
   }
 
-  public GrpcPeer() throws IOException {
-    server = NettyServerBuilder
+  /**
+   * @param executor {@code default}: gRPC's own executors on both sides; {@code direct}:
+   *     {@code directExecutor()} on the server and on the channel
+   */
+  public GrpcPeer(String executor) throws IOException {
+    boolean direct = ExecutorChoice.isDirect(executor);
+    NettyServerBuilder sb = NettyServerBuilder
         .forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
         .maxInboundMessageSize(MAX_MESSAGE)
-        .addService(new Echo())
-        .build()
-        .start();
+        .addService(new Echo());
+    if (direct) {
+      sb.directExecutor();
+    }
+    server = sb.build().start();
     InetSocketAddress bound = (InetSocketAddress) server.getListenSockets().get(0);
-    channel = NettyChannelBuilder.forAddress(bound)
+    NettyChannelBuilder cb = NettyChannelBuilder.forAddress(bound)
         .usePlaintext()
-        .maxInboundMessageSize(MAX_MESSAGE)
-        .build();
+        .maxInboundMessageSize(MAX_MESSAGE);
+    if (direct) {
+      cb.directExecutor();
+    }
+    channel = cb.build();
     blocking = BenchServiceGrpc.newBlockingStub(channel);
     async = BenchServiceGrpc.newStub(channel);
     blocking.echo(EchoRequest.getDefaultInstance()); // connect now, not in the first iteration

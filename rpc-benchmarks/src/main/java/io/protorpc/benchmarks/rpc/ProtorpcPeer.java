@@ -9,6 +9,8 @@ import io.protorpc.benchmarks.proto.BenchService;
 import io.protorpc.benchmarks.proto.EchoRequest;
 import io.protorpc.benchmarks.proto.EchoResponse;
 import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
 
 /** A protorpc echo server and one client (one connection) on loopback, for one configuration. */
 public final class ProtorpcPeer implements AutoCloseable {
@@ -19,6 +21,7 @@ public final class ProtorpcPeer implements AutoCloseable {
   final RpcClient client;
   final BenchService.BlockingInterface blocking;
   final BenchService async;
+  private final List<ExecutorService> pools;
 
   /** The service: answers with the request's payload (the same ByteString, no copy). */
   public static final class Echo extends BenchService {
@@ -36,21 +39,14 @@ public final class ProtorpcPeer implements AutoCloseable {
   /**
    * @param executor {@code default}: the server's and client's own executors; {@code direct}: the
    *     server's {@link RpcServer.Builder#directExecutor()} and client callbacks run on the
-   *     transport's reader thread, which saves a thread hand-off per call on each side
+   *     transport's reader thread, which saves a thread hand-off per call on each side;
+   *     {@code lifo}: an experimental pool on both sides (see ExecutorChoice)
    */
   public ProtorpcPeer(String transport, String framing, String compressor, String executor)
       throws IOException {
-    boolean direct = switch (executor) {
-      case "default" -> false;
-      case "direct" -> true;
-      default -> throw new IllegalArgumentException("executor: default or direct, not " + executor);
-    };
     RpcServer.Builder sb = RpcServer.builder();
     RpcClient.Builder cb = RpcClient.builder();
-    if (direct) {
-      sb.directExecutor();
-      cb.callbackExecutor(Runnable::run);
-    }
+    pools = ExecutorChoice.apply(executor, sb, cb);
     server = sb
         .transport(transport)
         .framings(framing)
@@ -82,5 +78,6 @@ public final class ProtorpcPeer implements AutoCloseable {
   public void close() {
     client.close();
     server.close();
+    pools.forEach(ExecutorService::shutdown);
   }
 }
