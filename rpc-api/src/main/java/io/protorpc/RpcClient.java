@@ -7,19 +7,23 @@ import com.google.protobuf.Message;
 import com.google.protobuf.RpcCallback;
 import com.google.protobuf.RpcChannel;
 import com.google.protobuf.RpcController;
+import io.protorpc.internal.client.Backoff;
+import io.protorpc.internal.client.ClientCall;
+import io.protorpc.internal.client.ConnectivityState;
+import io.protorpc.internal.client.Subchannel;
+import io.protorpc.internal.client.SystemClock;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
-import io.protorpc.spi.Connection;
 import io.protorpc.spi.Envelope;
 import io.protorpc.spi.Framing;
 import io.protorpc.spi.LimitExceededException;
 import io.protorpc.spi.MessageOptions;
 import io.protorpc.spi.MessagePort;
 import io.protorpc.spi.MessageTransport;
-import io.protorpc.spi.Threads;
 import io.protorpc.spi.Transport;
 import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -28,22 +32,19 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import javax.net.ssl.SSLContext;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
 
 /**
- * A connection to one server, usable as a protobuf {@link RpcChannel} (for generated {@code
- * Stub}s) and {@link BlockingRpcChannel} (for {@code BlockingStub}s):
+ * A client of one server, usable as a protobuf {@link RpcChannel} (for generated {@code Stub}s)
+ * and {@link BlockingRpcChannel} (for {@code BlockingStub}s):
  *
  * <pre>{@code
  * try (RpcClient client = RpcClient.builder().address("127.0.0.1", 9090).framing("length").connect()) {
@@ -52,25 +53,34 @@ import java.util.concurrent.TimeoutException;
  * }
  * }</pre>
  *
- * <p>Many calls may be in flight at once on the one connection; responses are matched to calls by
+ * <p>Many calls may be in flight at once on one connection; responses are matched to calls by
  * call id, in whatever order they come. A call's outcome is reported through its {@link
  * ClientController} (pass one per call; other {@link RpcController}s get only {@code setFailed}).
  * Async callbacks run on the client's callback executor, never on the transport's reader.
  *
- * <p>If the connection is lost, every call in flight fails with {@code UNAVAILABLE}; the next call
- * connects again.
+ * <p><b>Every call ends exactly once, by its deadline</b>, whatever the network, the server or
+ * {@link #close()} do: {@link #callMethod} returns at once (connecting and writing happen on the
+ * client's own I/O threads), a blocking call waits only for its own outcome, and a deadline,
+ * {@link ClientController#startCancel()} or {@code close()} ends a call wherever it is, waiting
+ * for a connection or on one. docs/call-semantics.md says what each failure looks like.
  *
- * <p>Thread-safe. Close it to release its connection and threads; calls still in flight then fail
- * with {@code UNAVAILABLE}.
+ * <p>If the connection is lost, every call on it fails with {@code UNAVAILABLE}; the next call
+ * connects again (after a backoff if an attempt failed).
+ *
+ * <p>Thread-safe. Close it to release its connection and threads.
  */
 public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoCloseable {
-  private final InetSocketAddress address; // null for a message target
-  private final String target; // null for an address
+  /** Room left in the header for the codec's own fields besides metadata and names. */
+  static final int HEADER_MARGIN = 512;
+  /**
+   * How much longer than the connect timeout {@link Builder#connect()} waits, at most: the
+   * attempt ends by the timeout on its own; this only covers threads that run late.
+   */
+  private static final long CONNECT_WAIT_SLACK_MILLIS = 5_000;
+
+  private final InetSocketAddress address;
   private final Transport transport;
-  private final MessageTransport messageTransport;
-  private final ClientMessages messages; // null for an address
   private final Framing framing;
-  private final Codec codec;
   private final Compressor compressor;
   private final Map<String, Compressor> compressors;
   private final int compressionThreshold;
@@ -78,20 +88,17 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   private final Limits limits;
   private final TransportOptions transportOptions;
   private final OwnedExecutor callbackExecutor;
-  private final ScheduledThreadPoolExecutor timer;
+  /** Connect attempts, writes and closes: the only threads that wait for the network. */
+  private final OwnedExecutor io;
+  private final SystemClock clock;
   private final List<ClientInterceptor> interceptors;
   private final Set<String> oneWayMethods;
   private final boolean waitForReady;
-  private final Backoff backoff;
-  private final Liveness liveness;
-  private final Object connectLock = new Object();
-  /** Open sessions: the current one and any still draining after a graceful go-away. */
-  private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
-  private volatile ClientSession session;
-  private volatile boolean closed;
-  private volatile long nextAttemptNanos = System.nanoTime(); // guarded by connectLock for writes
-  private int failedAttempts; // guarded by connectLock
-  private String lastConnectError = ""; // guarded by connectLock
+  private final Subchannel subchannel; // null for a message target
+  private final String target; // null for an address
+  private final MessageTransport messageTransport;
+  private final ClientMessages messages; // null for an address
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private RpcClient(Builder b) {
     if ((b.address == null) == (b.target == null)) {
@@ -104,7 +111,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     this.transport = b.transport != null || b.target != null
         ? b.transport : PluginRegistry.defaultFor(Transport.class);
     this.framing = b.framing != null ? b.framing : PluginRegistry.find(Framing.class, "length");
-    this.codec = b.codec != null ? b.codec : PluginRegistry.defaultFor(Codec.class);
+    Codec codec = b.codec != null ? b.codec : PluginRegistry.defaultFor(Codec.class);
     this.compressor =
         b.compressor != null ? b.compressor : PluginRegistry.find(Compressor.class, "identity");
     this.compressors = Map.of(compressor.name(), compressor);
@@ -119,11 +126,18 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     this.interceptors = List.copyOf(b.interceptors);
     this.oneWayMethods = Set.copyOf(b.oneWayMethods);
     this.waitForReady = b.waitForReady;
-    this.backoff = b.backoff;
-    this.liveness = b.liveness;
-    this.timer = new ScheduledThreadPoolExecutor(1, Threads.daemon("protorpc-client-timer"));
-    this.timer.setRemoveOnCancelPolicy(true);
-    this.messages = target == null ? null : new ClientMessages(codec, limits, timer);
+    this.clock = new SystemClock("protorpc-client-timer");
+    this.io = OwnedExecutor.forBlockingIo("protorpc-client-io");
+    if (target != null) {
+      this.subchannel = null;
+      this.messages = new ClientMessages(codec, limits);
+      return;
+    }
+    this.messages = null;
+    SessionConnector connector = new SessionConnector(transport, transportOptions, limits,
+        framing, codec, compressor, b.liveness, clock, clock.scheduler(), io);
+    this.subchannel = new Subchannel(address, connector, io, clock, b.backoff::delayNanos,
+        transportOptions.connectTimeout().toNanos());
   }
 
   /** A builder; every setting has a default except the address. */
@@ -202,23 +216,18 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       MessagePort p = messages.port();
       return p != null && p.isConnected();
     }
-    ClientSession s = session;
-    return s != null && s.isUsable();
+    return subchannel.state() == ConnectivityState.READY;
   }
 
-  /** Number of calls waiting for a response right now. */
+  /** Number of calls started and not yet completed: waiting for a connection or a response. */
   public int callsInFlight() {
-    int n = messages == null ? 0 : messages.callsInFlight();
-    for (ClientSession s : sessions) {
-      n += s.callsInFlight();
-    }
-    return n;
+    return messages != null ? messages.callsInFlight() : subchannel.callsInFlight();
   }
 
   /**
-   * Starts a call; {@code done} runs exactly once on the callback executor, with the response, or
-   * with null after {@code controller} has been marked failed. A one-way call completes with the
-   * response type's default instance once the request is written.
+   * Starts a call and returns at once; {@code done} runs exactly once on the callback executor,
+   * with the response, or with null after {@code controller} has been marked failed. A one-way
+   * call completes with the response type's default instance once the request is written.
    */
   @Override
   public void callMethod(MethodDescriptor method, RpcController controller, Message request,
@@ -238,7 +247,8 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   }
 
   /**
-   * Makes a call and waits for its outcome. Interrupting the waiting thread cancels the call.
+   * Makes a call and waits for its outcome, which comes by the call's deadline at the latest.
+   * Interrupting the waiting thread cancels the call.
    *
    * @throws RpcException with the call's status if it failed (also recorded in {@code
    *     controller})
@@ -329,230 +339,51 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     return (m, c, r, d) -> interceptor.interceptCall(m, c, r, rest, d);
   }
 
-  /** One call from start to completion, across connection attempts while it waits for ready. */
-  private final class Call {
-    final MethodDescriptor method;
-    final ClientController controller;
-    final Message request;
-    final PendingCall.Listener listener;
-    final Duration timeout;
-    final long deadlineNanos; // Long.MAX_VALUE: none
-    final boolean oneWay;
-    final boolean fanout;
-    final boolean waitForReady;
-    private final AtomicBoolean completed = new AtomicBoolean();
-    private final AtomicBoolean resent = new AtomicBoolean();
-
-    Call(MethodDescriptor method, ClientController controller, Message request,
-        PendingCall.Listener listener) {
-      this.method = method;
-      this.controller = controller;
-      this.request = request;
-      this.listener = listener;
-      this.timeout = controller.timeout() != null ? controller.timeout() : defaultTimeout;
-      this.deadlineNanos = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-      this.fanout = controller.isFanout();
-      this.oneWay = fanout || controller.isOneWay()
-          || oneWayMethods.contains(method.getFullName());
-      this.waitForReady = controller.waitForReady() != null
-          ? controller.waitForReady() : RpcClient.this.waitForReady;
-    }
-
-    void complete(Status status, Envelope response) {
-      if (completed.compareAndSet(false, true)) {
-        controller.end();
-        listener.onComplete(status, response);
-      }
-    }
-
-    boolean isCompleted() {
-      return completed.get();
-    }
-
-    /** True the first time only: a call is sent again at most once. */
-    boolean markResent() {
-      return resent.compareAndSet(false, true);
-    }
-
-    Status deadlineExceeded(String when) {
-      return Status.of(StatusCode.DEADLINE_EXCEEDED,
-          "deadline of " + timeout.toMillis() + " ms exceeded" + when);
-    }
-  }
-
+  /**
+   * The network link: encodes the request on the caller's thread, then hands the call to the
+   * core, which owns it until its one completion. Returns at once.
+   */
   private void startCall(MethodDescriptor method, ClientController cc, Message request,
-      PendingCall.Listener listener) {
+      ClientCall.Listener listener) {
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(request, "request");
-    Call call = new Call(method, cc, request, listener);
-    cc.begin(() -> call.complete(Status.of(StatusCode.CANCELLED, "cancelled by the client"), null));
-    attempt(call);
-  }
-
-  /** Sends the call on the live connection, or waits for one, or fails it. */
-  private void attempt(Call call) {
-    if (call.isCompleted()) {
-      return; // cancelled while waiting for a connection
-    }
-    long now = System.nanoTime();
-    if (now - call.deadlineNanos >= 0) {
-      call.complete(call.deadlineExceeded(" before a connection was ready"), null);
+    ClientCall.Listener ending = (status, response) -> {
+      cc.end();
+      listener.onComplete(status, response);
+    };
+    Duration timeout = cc.timeout() != null ? cc.timeout() : defaultTimeout;
+    if (cc.isFanout() && messages == null) {
+      ending.onComplete(Status.of(StatusCode.INVALID_ARGUMENT, "a fanout needs a client built "
+          + "for a message target; this one calls " + address), null);
       return;
     }
-    if (messages != null) {
-      sendMessage(call, now);
-      return;
-    }
-    if (call.fanout) {
-      call.complete(Status.of(StatusCode.INVALID_ARGUMENT, "a fanout needs a client built for "
-          + "a message target; this one calls " + address), null);
-      return;
-    }
-    ClientSession s;
-    try {
-      s = session();
-    } catch (IOException e) {
-      if (call.waitForReady && !closed) {
-        long retryAt = Math.max(nextAttemptNanos, now + MIN_RETRY_NANOS);
-        long delay = Math.min(retryAt, call.deadlineNanos) - now;
-        try {
-          timer.schedule(() -> attempt(call), delay, TimeUnit.NANOSECONDS);
-          return;
-        } catch (RejectedExecutionException closing) {
-          // the client closed meanwhile: fail below
-        }
-      }
-      call.complete(Status.of(StatusCode.UNAVAILABLE, e.getMessage()), null);
-      return;
-    }
-    send(s, call, now);
-  }
-
-  /**
-   * The call's request envelope, or null after failing the call when the request is too large or
-   * cannot be compressed.
-   */
-  private Envelope requestEnvelope(Call call, long now, long callId, int maxRequest,
-      int peerMaxHeaderSize, Compressor compressor) {
-    String service = call.method.getService().getFullName();
-    Metadata requested = call.controller.requestMetadata();
+    boolean oneWay = cc.isFanout() || cc.isOneWay()
+        || oneWayMethods.contains(method.getFullName());
+    boolean ready = cc.waitForReady() != null ? cc.waitForReady() : waitForReady;
+    Metadata requested = cc.requestMetadata();
     Metadata metadata = requested.isEmpty() ? Metadata.empty() : requested.copy();
-    int size = call.request.getSerializedSize();
-    if (size > maxRequest) {
-      call.complete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request of " + size
-          + " bytes exceeds the max message size of " + maxRequest + " bytes"), null);
-      return null;
-    }
-    int headerBytes = metadata.byteSize() + service.length() + call.method.getName().length();
-    if (headerBytes > peerMaxHeaderSize - HEADER_MARGIN) {
-      call.complete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request metadata of "
-          + headerBytes + " bytes exceeds the server's header limit of " + peerMaxHeaderSize
-          + " bytes"), null);
-      return null;
+    byte[] bytes = request.toByteArray();
+    if (bytes.length > limits.maxMessageSize()) {
+      ending.onComplete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request of " + bytes.length
+          + " bytes exceeds the max message size of " + limits.maxMessageSize() + " bytes"), null);
+      return;
     }
     Session.Compressed payload;
     try {
-      Boolean override = call.controller.compress();
+      Boolean override = cc.compress();
       int threshold = override == null ? compressionThreshold
           : override ? 0 : Integer.MAX_VALUE;
-      payload = Session.compress(compressor, threshold,
-          ByteBuffer.wrap(call.request.toByteArray()));
+      payload = Session.compress(compressor, threshold, ByteBuffer.wrap(bytes));
     } catch (IOException | RuntimeException e) {
-      call.complete(Status.of(StatusCode.INTERNAL, "compression failed: " + e), null);
-      return null;
-    }
-    long timeoutMicros = call.deadlineNanos == Long.MAX_VALUE
-        ? 0 : Math.max(1, (call.deadlineNanos - now) / 1000);
-    return Envelope.request(callId, service, call.method.getName(), timeoutMicros, metadata,
-        payload.compression(), payload.payload(), call.oneWay ? Envelope.FLAG_ONE_WAY : 0);
-  }
-
-  /** Sends a call as a message to the client's target. */
-  private void sendMessage(Call call, long now) {
-    MessagePort port = messages.port();
-    if (port == null || !port.isConnected()) {
-      call.complete(Status.of(StatusCode.UNAVAILABLE, "not connected to "
-          + (port == null ? target : port.describe()) + "; reconnecting"), null);
+      ending.onComplete(Status.of(StatusCode.INTERNAL, "compression failed: " + e), null);
       return;
     }
-    Envelope request = requestEnvelope(call, now, messages.nextCallId(), limits.maxMessageSize(),
-        Integer.MAX_VALUE, compressor);
-    if (request != null) {
-      messages.send(request, call.fanout, call.deadlineNanos,
-          call.timeout == null ? null : call.deadlineExceeded(""), call.controller,
-          call::complete);
-    }
+    ClientCall call = new ClientCall(method.getService().getFullName(), method.getName(),
+        metadata, payload.payload(), payload.compression(), bytes.length, oneWay, ready,
+        timeout == null ? 0 : timeout.toNanos(), clock, ending);
+    cc.begin(call::cancel);
+    call.start(messages != null ? messages.router(cc.isFanout()) : subchannel);
   }
-
-  private void send(ClientSession s, Call call, long now) {
-    int maxRequest = Math.min(limits.maxMessageSize(), s.maxRequestSize());
-    if (call.oneWay) {
-      Envelope request = requestEnvelope(call, now, s.nextCallId(), maxRequest,
-          s.peerMaxHeaderSize(), s.compressor());
-      if (request == null) {
-        return;
-      }
-      try {
-        s.send(request);
-        call.complete(Status.OK, null);
-      } catch (IOException | RuntimeException e) {
-        call.complete(Status.of(StatusCode.UNAVAILABLE, "sending the request failed: " + e),
-            null);
-      }
-      return;
-    }
-    PendingCall pending = s.register((status, response) -> {
-      if (response != null && response.isUnprocessed() && call.markResent()) {
-        resend(call);
-      } else {
-        call.complete(status, response);
-      }
-    });
-    if (call.deadlineNanos != Long.MAX_VALUE) {
-      try {
-        pending.setTimer(timer.schedule(() -> s.fail(pending.id, call.deadlineExceeded(""), true),
-            call.deadlineNanos - now, TimeUnit.NANOSECONDS));
-      } catch (RejectedExecutionException closing) {
-        s.fail(pending.id, Status.of(StatusCode.UNAVAILABLE, "client closed"), false);
-        return;
-      }
-    }
-    call.controller.begin(() -> s.fail(pending.id,
-        Status.of(StatusCode.CANCELLED, "cancelled by the client"), true));
-    Envelope request = requestEnvelope(call, now, pending.id, maxRequest, s.peerMaxHeaderSize(),
-        s.compressor());
-    if (request == null) {
-      s.fail(pending.id, Status.of(StatusCode.CANCELLED, "not sent"), false); // call has ended
-      return;
-    }
-    try {
-      s.send(request);
-    } catch (IOException | RuntimeException e) {
-      s.fail(pending.id, Status.of(StatusCode.UNAVAILABLE, "sending the request failed: " + e),
-          false);
-    }
-  }
-
-  /**
-   * Sends once more a call that a server going away answered without starting it, so a graceful
-   * shutdown costs its callers nothing. On the timer thread, not the reader's: finding a new
-   * connection may mean connecting.
-   */
-  private void resend(Call call) {
-    call.controller.begin(() -> call.complete(
-        Status.of(StatusCode.CANCELLED, "cancelled by the client"), null));
-    try {
-      timer.execute(() -> attempt(call));
-    } catch (RejectedExecutionException closing) {
-      call.complete(Status.of(StatusCode.UNAVAILABLE, "client closed"), null);
-    }
-  }
-
-  /** Room left in the header for the codec's own fields besides metadata and names. */
-  static final int HEADER_MARGIN = 512;
-  /** How long a failed preface write waits for the reader to report the real cause. */
-  private static final long PREFACE_FAILURE_GRACE_MILLIS = 200;
-  private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   /** Turns an outcome into the response message (or null), recording it in the controller. */
   private Message finish(Status status, Envelope response, Message prototype,
@@ -580,44 +411,28 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   }
 
   /**
-   * The live session, connecting (again) if there is none and the backoff allows.
-   *
-   * @throws IOException if not connected: the connection attempt failed, or the backoff after
-   *     the last failure has not run out yet
+   * Closes the client: every call not yet completed — waiting for a connection or on one — fails
+   * at once with {@code UNAVAILABLE} ("client closed"), and its callback still runs exactly once;
+   * connections are closed and the client's threads end. Returns without waiting for the network.
+   * Idempotent.
    */
-  private ClientSession session() throws IOException {
-    ClientSession s = session;
-    if (s != null && s.isUsable()) {
-      return s;
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
     }
-    synchronized (connectLock) {
-      if (closed) {
-        throw new IOException("client is closed");
+    if (messages != null) {
+      MessagePort p = messages.port();
+      if (p != null) {
+        p.close();
       }
-      s = session;
-      if (s != null && s.isUsable()) {
-        return s;
-      }
-      long now = System.nanoTime();
-      if (now - nextAttemptNanos < 0) {
-        throw new IOException("not connected to " + address + " (" + lastConnectError
-            + "); next attempt in " + (nextAttemptNanos - now) / 1_000_000 + " ms");
-      }
-      try {
-        s = open();
-      } catch (IOException e) {
-        failedAttempts++;
-        lastConnectError = e.getMessage();
-        nextAttemptNanos = System.nanoTime() + backoff.delayNanos(failedAttempts);
-        throw e;
-      }
-      failedAttempts = 0;
-      nextAttemptNanos = now;
-      sessions.removeIf(Session::isClosed);
-      sessions.add(s);
-      session = s;
-      return s;
+      messages.closeAll(Status.of(StatusCode.UNAVAILABLE, "client closed"));
+    } else {
+      subchannel.shutdown(Status.of(StatusCode.UNAVAILABLE, "client closed"));
     }
+    clock.close();
+    io.close();
+    callbackExecutor.close();
   }
 
   /** Attaches to the broker of the client's message target; the port reconnects by itself. */
@@ -625,69 +440,6 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     MessagePort port = messageTransport.connect(URI.create(target), new MessageOptions(
         transportOptions, limits.maxFrameSize(), limits.maxCallsInFlight()), messages);
     messages.attach(port);
-  }
-
-  private ClientSession open() throws IOException {
-    ClientSession s = new ClientSession(limits, framing, codec, compressor);
-    Connection c = transport.connect(address, transportOptions, s);
-    s.connection = c;
-    try {
-      try {
-        s.sendPreface();
-      } catch (IOException writeFailed) {
-        // The reader usually knows why the write failed (a TLS alert, a refusal): prefer that.
-        try {
-          s.handshake.get(PREFACE_FAILURE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException noBetterReason) {
-          throw writeFailed;
-        }
-      }
-      s.handshake.get(transportOptions.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      s.startLivenessChecks(liveness, timer, callbackExecutor);
-      return s;
-    } catch (ExecutionException e) {
-      c.close();
-      Throwable cause = e.getCause();
-      throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
-    } catch (TimeoutException e) {
-      c.close();
-      throw new IOException("no protorpc preface from " + address + " within "
-          + transportOptions.connectTimeout().toMillis() + " ms");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      c.close();
-      throw new IOException("interrupted while connecting to " + address);
-    } catch (IOException | RuntimeException e) {
-      c.close();
-      throw e;
-    }
-  }
-
-  /**
-   * Closes the connection and releases the client's threads. Calls in flight fail with {@code
-   * UNAVAILABLE}; their callbacks still run. Idempotent.
-   */
-  @Override
-  public void close() {
-    synchronized (connectLock) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-    }
-    if (messages != null) {
-      MessagePort p = messages.port();
-      if (p != null) {
-        p.close();
-      }
-      messages.failAll(Status.of(StatusCode.UNAVAILABLE, "client closed"));
-    }
-    for (ClientSession s : sessions) {
-      s.close();
-      s.failAll(Status.of(StatusCode.UNAVAILABLE, "client closed"));
-    }
-    timer.shutdownNow();
-    callbackExecutor.close();
   }
 
   /** Configures and connects an {@link RpcClient}. Not thread-safe. */
@@ -913,22 +665,45 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     }
 
     /**
-     * Connects and completes the handshake.
+     * Connects and completes the handshake, within the connect timeout ({@link
+     * TransportOptions#connectTimeout()}, which covers TCP, TLS and the preface together).
      *
-     * @throws IOException if the server cannot be reached or refuses the connection (for
-     *     instance a framing or compressor it does not have; the message says which)
+     * @throws java.net.ConnectException if nothing accepts connections at the address (the
+     *     message names it)
+     * @throws IOException if the server cannot be reached in time or refuses the connection (for
+     *     instance a framing or compressor it does not have; the message names the address and
+     *     says which)
+     * @throws InterruptedIOException if the calling thread is interrupted while waiting
      * @throws PluginNotFoundException if no transport or codec is installed
      */
     public RpcClient connect() throws IOException {
       RpcClient client = new RpcClient(this);
-      try {
-        if (client.messages != null) {
+      if (client.messages != null) {
+        try {
           client.openPort();
-        } else {
-          client.session();
+          return client;
+        } catch (IOException | RuntimeException e) {
+          client.close();
+          throw e;
         }
+      }
+      try {
+        client.subchannel.connect().get(client.transportOptions.connectTimeout().toMillis()
+            + CONNECT_WAIT_SLACK_MILLIS, TimeUnit.MILLISECONDS);
         return client;
-      } catch (IOException | RuntimeException e) {
+      } catch (ExecutionException e) {
+        client.close();
+        Throwable cause = e.getCause();
+        throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+      } catch (TimeoutException e) {
+        client.close();
+        throw new IOException("cannot connect to " + client.address + " within "
+            + client.transportOptions.connectTimeout().toMillis() + " ms");
+      } catch (InterruptedException e) {
+        client.close();
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while connecting to " + client.address);
+      } catch (RuntimeException e) {
         client.close();
         throw e;
       }

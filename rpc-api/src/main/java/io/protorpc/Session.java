@@ -260,6 +260,27 @@ abstract class Session implements ConnectionHandler {
     write(c, framing.encode(codec.encode(envelope)));
   }
 
+  /** Encodes several envelopes and writes them as one write: one syscall where the transport can. */
+  final void sendAll(java.util.List<Envelope> envelopes) throws IOException {
+    Connection c = connection;
+    if (c == null || closed) {
+      throw new IOException("connection closed");
+    }
+    ByteBuffer[][] parts = new ByteBuffer[envelopes.size()][];
+    int count = 0;
+    for (int i = 0; i < parts.length; i++) {
+      parts[i] = framing.encode(codec.encode(envelopes.get(i)));
+      count += parts[i].length;
+    }
+    ByteBuffer[] all = new ByteBuffer[count];
+    int at = 0;
+    for (ByteBuffer[] p : parts) {
+      System.arraycopy(p, 0, all, at, p.length);
+      at += p.length;
+    }
+    write(c, all);
+  }
+
   /** Writes, keeping track of writes in progress for the write timeout. */
   private void write(Connection c, ByteBuffer... buffers) throws IOException {
     if (writersInProgress.getAndIncrement() == 0) {

@@ -58,7 +58,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the in-flight limit, keepalive and idle timeouts, graceful shutdown, reconnection, and a soak
  * test of all of it at once. Part of {@link TransportConformanceSuite}.
  */
-public abstract class CallSemanticsSuite extends RobustnessSuite {
+public abstract class CallSemanticsSuite extends ClientResilienceSuite {
   private static final Duration LONG = Duration.ofSeconds(WAIT_SECONDS);
 
   private static DelayRequest delay(int millis, String text) {
