@@ -61,6 +61,12 @@ final class ServerCalls {
     default boolean canRespond() {
       return true;
     }
+
+    /**
+     * Counts bytes a call holds in memory (or, negative, no longer holds) in the server's budget;
+     * a connection also pauses its reading on it.
+     */
+    void hold(long bytes);
   }
 
   private final RpcServer server;
@@ -82,6 +88,23 @@ final class ServerCalls {
     final Carrier carrier;
     final AtomicBoolean answered = new AtomicBoolean();
     volatile Future<?> deadlineTimer;
+    private long heldBytes; // guarded by this; -1 once released
+
+    /** Adds to what the call holds; false (nothing added) once it was answered and let go. */
+    synchronized boolean addHeld(long bytes) {
+      if (heldBytes < 0) {
+        return false;
+      }
+      heldBytes += bytes;
+      return true;
+    }
+
+    /** What the call held, now let go; 0 the second time. */
+    synchronized long releaseHeld() {
+      long h = Math.max(0, heldBytes);
+      heldBytes = -1;
+      return h;
+    }
 
     ServerCall(Object key, long id, ServerController controller, String compression,
         boolean oneWay, Carrier carrier) {
@@ -114,19 +137,24 @@ final class ServerCalls {
   void dispatch(Object key, Envelope e, Carrier carrier) {
     RpcServer.ServiceEntry entry = server.services.get(e.service());
     if (entry == null) {
-      answerEarly(e, carrier, Status.of(StatusCode.NOT_FOUND,
+      answerEarly(e, carrier, Status.of(StatusCode.UNIMPLEMENTED,
           "unknown service '" + e.service() + "'"), 0);
       return;
     }
     MethodDescriptor method = entry.descriptor().findMethodByName(e.method());
     if (method == null) {
-      answerEarly(e, carrier, Status.of(StatusCode.NOT_FOUND,
+      answerEarly(e, carrier, Status.of(StatusCode.UNIMPLEMENTED,
           "service '" + e.service() + "' has no method '" + e.method() + "'"), 0);
       return;
     }
     if (active.size() >= limits.maxCallsInFlight()) {
       answerEarly(e, carrier, Status.of(StatusCode.RESOURCE_EXHAUSTED, "too many calls in flight "
           + "on this connection (limit " + limits.maxCallsInFlight() + ")"), 0);
+      return;
+    }
+    if (server.budget.exhausted()) {
+      answerEarly(e, carrier, Status.of(StatusCode.RESOURCE_EXHAUSTED, "server memory budget of "
+          + server.budget.limit() + " bytes is in use; try again later"), 0);
       return;
     }
     long now = System.nanoTime();
@@ -136,6 +164,7 @@ final class ServerCalls {
         e.method(), carrier.remoteAddress(), carrier.sslSession(), e.metadata(), deadline),
         e.compression(), e.isOneWay(), carrier);
     active.put(key, call);
+    holdFor(call, e.payload().remaining()); // the request's bytes, until it is answered
     if (deadline != Long.MAX_VALUE) {
       // The client fails the call itself at the deadline; here we only stop caring about it.
       try {
@@ -149,8 +178,15 @@ final class ServerCalls {
     ByteBuffer payload = e.payload();
     try {
       server.executor.execute(() -> run(entry, method, call, payload));
-    } catch (RejectedExecutionException ex) {
+    } catch (RejectedExecutionException | OutOfMemoryError ex) {
+      // a full queue, or no thread could be made for the call
       answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED, "server is overloaded"));
+    }
+  }
+
+  private static void holdFor(ServerCall call, long bytes) {
+    if (call.addHeld(bytes)) {
+      call.carrier.hold(bytes);
     }
   }
 
@@ -193,8 +229,26 @@ final class ServerCalls {
       return;
     }
     Message request;
+    boolean inflates = !call.compression.isEmpty() && !call.compression.equals("identity");
+    // Room for the largest result is taken before inflating, so concurrent decompressions cannot
+    // together outgrow the budget; the call then keeps what the result really holds.
+    if (inflates && !server.budget.tryAcquire(limits.maxMessageSize())) {
+      answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED, "server memory budget of "
+          + server.budget.limit() + " bytes has no room to decompress the request"));
+      return;
+    }
     try {
-      ByteBuffer bytes = Session.decompress(limits, server.compressors, call.compression, payload);
+      ByteBuffer bytes;
+      try {
+        bytes = Session.decompress(limits, server.compressors, call.compression, payload);
+      } finally {
+        if (inflates) {
+          server.budget.release(limits.maxMessageSize());
+        }
+      }
+      if (inflates) {
+        holdFor(call, bytes.remaining());
+      }
       request = Session.parse(entry.requestPrototype(method), bytes);
     } catch (LimitExceededException ex) {
       answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED, ex.getMessage()));
@@ -203,7 +257,12 @@ final class ServerCalls {
       answer(call, null, Status.of(StatusCode.INVALID_ARGUMENT, "request is not a valid "
           + method.getInputType().getFullName() + ": " + ex.getMessage()));
       return;
-    } catch (IOException | RuntimeException ex) {
+    } catch (OutOfMemoryError ex) {
+      answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED,
+          "server out of memory decoding the request"));
+      return;
+    } catch (IOException | RuntimeException | Error ex) {
+      // an Error too: the call is answered and its slot freed, and this thread goes on
       answer(call, null, Status.of(StatusCode.INTERNAL, "cannot decode request: " + ex));
       return;
     }
@@ -211,11 +270,26 @@ final class ServerCalls {
       server.chain(entry, method).handle(call.controller, request,
           response -> answer(call, response, null));
     } catch (RuntimeException ex) {
+      logHandlerFailure(call, ex);
       answer(call, null, Status.of(StatusCode.UNKNOWN, handlerFailure(ex)));
+      return;
     } catch (Error err) {
+      logHandlerFailure(call, err);
       answer(call, null, Status.of(StatusCode.INTERNAL, handlerFailure(err)));
-      throw err;
+      return;
     }
+    if (call.controller.failed()) {
+      // An async handler that failed its controller and returned without calling done: answer
+      // with that failure now rather than leave the call to its deadline. answer() sends once, so
+      // a done call the handler makes later is ignored.
+      answer(call, null, null);
+    }
+  }
+
+  /** The server's own record of a handler that threw: logged once per call, with the method. */
+  private static void logHandlerFailure(ServerCall call, Throwable t) {
+    LOG.log(System.Logger.Level.WARNING, "handler of " + call.controller.serviceName() + "/"
+        + call.controller.methodName() + " threw; the call is answered with an error", t);
   }
 
   /** Runs the service method itself: the last link of the interceptor chain. */
@@ -262,6 +336,7 @@ final class ServerCalls {
         sendAnswer(call, response, error);
       } // else: nobody is waiting for it
     } finally {
+      call.carrier.hold(-call.releaseHeld());
       call.carrier.answered();
     }
   }
@@ -274,6 +349,7 @@ final class ServerCalls {
         : Status.OK;
     Metadata metadata = call.controller.responseMetadata();
     Session.Compressed payload = new Session.Compressed("", null);
+    long serialized = 0; // counted in the budget from serializing to written
     if (status.isOk()) {
       int size = response.getSerializedSize();
       int max = Math.min(carrier.peerMaxMessageSize(), limits.maxMessageSize());
@@ -281,6 +357,8 @@ final class ServerCalls {
         status = Status.of(StatusCode.RESOURCE_EXHAUSTED, "response of " + size
             + " bytes exceeds the max message size of " + max + " bytes");
       } else {
+        serialized = size;
+        carrier.hold(serialized);
         try {
           // the request's compressor if it had one, else the one the client prefers
           Compressor c = call.compression.isEmpty()
@@ -304,11 +382,19 @@ final class ServerCalls {
       metadata = null;
       payload = new Session.Compressed("", null);
     }
+    // Until written, the response is held in its serialized form and again as what goes out (the
+    // compressed payload and its encoded frame): a peer that does not read its responses holds
+    // this connection's share of the budget.
+    long responseBytes = serialized
+        + (payload.payload() == null ? 0 : 2L * payload.payload().remaining());
+    carrier.hold(responseBytes - serialized);
     try {
       carrier.respond(Envelope.response(call.id, status, metadata, payload.compression(),
           payload.payload()));
     } catch (RuntimeException ex) {
       LOG.log(System.Logger.Level.DEBUG, "could not send the response to call " + call.id, ex);
+    } finally {
+      carrier.hold(-responseBytes);
     }
   }
 

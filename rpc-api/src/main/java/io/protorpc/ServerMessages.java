@@ -119,6 +119,12 @@ final class ServerMessages implements MessageReceiver {
     public SSLSession sslSession() {
       return null;
     }
+
+    @Override
+    public void hold(long bytes) {
+      // no reading to pause: the broker's prefetch bounds what this server holds
+      server.budget.add(bytes);
+    }
   }
 
   /** Where a message came from, as the {@link ServerController#remoteAddress()} of its call. */

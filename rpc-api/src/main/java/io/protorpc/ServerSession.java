@@ -11,6 +11,7 @@ import java.net.SocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLSession;
 
 /** The server role of one connection: accepts the preface, runs calls on the executor, answers them. */
@@ -26,12 +27,58 @@ final class ServerSession extends Session {
   private volatile boolean idleGoAwaySent;
   /** The first compressor the client listed that we have, for responses; null for none. */
   private volatile Compressor responseCompressor;
+  /** This connection's share of the server's memory budget (see {@link #hold}). */
+  private final AtomicLong held = new AtomicLong();
+  private boolean readingPaused; // guarded by this
 
   ServerSession(RpcServer server, Connection connection) {
     super(server.limits);
     this.server = server;
     this.calls = new ServerCalls(server);
     this.connection = connection;
+  }
+
+  // ---------------------------------------------------------------- memory budget
+
+  @Override
+  void onPartialFrameBytes(long delta) {
+    hold(delta);
+  }
+
+  /** Bytes this connection holds, counted in the server's budget; its reading follows. */
+  private void hold(long delta) {
+    if (delta == 0) {
+      return;
+    }
+    held.addAndGet(delta);
+    server.budget.add(delta);
+    updateReading();
+  }
+
+  long heldBytes() {
+    return held.get();
+  }
+
+  /**
+   * Pauses reading while this connection holds more than its share of the budget, or holds
+   * anything while the whole budget is spent; reads again below half its share once the budget
+   * has room (the server calls this for paused connections when memory frees). A connection
+   * holding nothing reads on even then: its small calls are answered, refused.
+   */
+  void updateReading() {
+    long h = held.get();
+    boolean pause;
+    synchronized (this) {
+      long share = readingPaused ? server.perConnectionBudget / 2 : server.perConnectionBudget;
+      pause = h >= share || (h > 0 && server.budget.exhausted());
+      if (pause == readingPaused) {
+        return;
+      }
+      readingPaused = pause;
+      // under the lock, so that the transport and the server's set see the changes in order
+      connection.pauseReading(pause);
+      server.readingPaused(this, pause);
+    }
   }
 
   @Override
@@ -162,6 +209,34 @@ final class ServerSession extends Session {
     public boolean canRespond() {
       return !isClosed();
     }
+
+    @Override
+    public void hold(long bytes) {
+      ServerSession.this.hold(bytes);
+    }
+  }
+
+  private volatile boolean closingForMemory;
+
+  boolean closingForMemory() {
+    return closingForMemory;
+  }
+
+  void markClosingForMemory() {
+    closingForMemory = true;
+  }
+
+  /** Closes this connection to free memory, telling the client why (a go-away). */
+  void closeForMemory(long budgetBytes) {
+    LOG.log(System.Logger.Level.WARNING, "closing the connection from "
+        + connection.remoteAddress() + ", which holds " + held.get() + " bytes, the most while"
+        + " the server's memory budget of " + budgetBytes + " bytes has been spent");
+    if (framesStarted()) {
+      sendQuietly(Envelope.control(Envelope.Kind.GOAWAY, 0, Status.of(
+          StatusCode.RESOURCE_EXHAUSTED, "server memory budget spent; closing the connection"
+          + " holding the most"), null));
+    }
+    close();
   }
 
   @Override

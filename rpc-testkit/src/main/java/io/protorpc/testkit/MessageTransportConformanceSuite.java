@@ -152,7 +152,7 @@ public abstract class MessageTransportConformanceSuite {
     }
     RpcException nf = assertThrows(RpcException.class, () -> UnregisteredService
         .newBlockingStub(client).echo(within(10_000), EchoRequest.getDefaultInstance()));
-    assertEquals(StatusCode.NOT_FOUND, nf.status().code());
+    assertEquals(StatusCode.UNIMPLEMENTED, nf.status().code());
   }
 
   @ParameterizedTest

@@ -98,6 +98,12 @@ public final class TestServiceImpl implements TestService.Interface, TestService
     } catch (RpcException e) {
       throw new IllegalStateException("async handlers report through the controller", e);
     }
+    if (request.getMode() == FailRequest.Mode.SET_FAILED_WITHOUT_DONE) {
+      // returns failed without done; the late done must be ignored by the server
+      DELAYS.schedule(() -> done.run(EchoResponse.newBuilder().setText("late").build()), 100,
+          TimeUnit.MILLISECONDS);
+      return;
+    }
     done.run(null);
   }
 
@@ -157,7 +163,8 @@ public final class TestServiceImpl implements TestService.Interface, TestService
     Status status = Status.of(StatusCode.forNumber(request.getCode()), request.getMessage());
     switch (request.getMode()) {
       case SET_FAILED_TEXT -> controller.setFailed(request.getMessage());
-      case SET_FAILED_STATUS -> ((ServerController) controller).setFailed(status.withDetails(
+      case SET_FAILED_STATUS, SET_FAILED_WITHOUT_DONE ->
+          ((ServerController) controller).setFailed(status.withDetails(
           ErrorDetail.newBuilder().setReason(request.getMessage()).setValue(42).build()));
       case THROW_RUNTIME -> throw new IllegalStateException(request.getMessage());
       case THROW_RPC_EXCEPTION -> throw new RpcException(status);

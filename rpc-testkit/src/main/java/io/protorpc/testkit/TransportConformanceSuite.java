@@ -42,6 +42,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -461,12 +463,28 @@ public abstract class TransportConformanceSuite extends CallSemanticsSuite {
     assertEquals("division by zero", detail.getReason());
     assertEquals(42, detail.getValue());
 
-    ClientController c3 = fail(stub, FailRequest.Mode.THROW_RUNTIME, 0, "boom");
+    ClientController c3;
+    try (LogCapture log = new LogCapture("io.protorpc")) {
+      c3 = fail(stub, FailRequest.Mode.THROW_RUNTIME, 0, "boom");
+      // the server says so too, once, naming the method, with the exception
+      List<LogRecord> said = log.matching(Level.WARNING, TestService.getDescriptor().getFullName()
+          + "/Fail");
+      assertEquals(1, said.size(), () -> "handler failure logged " + said.size() + " times");
+      assertTrue(said.get(0).getThrown() instanceof IllegalStateException);
+    }
     assertEquals(StatusCode.UNKNOWN, c3.status().code());
     assertTrue(c3.errorText().contains("boom"), c3.errorText());
 
     ClientController c4 = fail(stub, FailRequest.Mode.DONE_WITH_NULL, 0, "");
     assertEquals(StatusCode.INTERNAL, c4.status().code());
+
+    // failed, returned without done: answered at once with the failure; the done run 100 ms
+    // later is ignored (fail() checks the callback ran once, and the call below still works)
+    ClientController c5 = fail(stub, FailRequest.Mode.SET_FAILED_WITHOUT_DONE, 9, "no done");
+    assertEquals(StatusCode.FAILED_PRECONDITION, c5.status().code());
+    assertEquals("no done", c5.errorText());
+    assertTrue(waitUntil(() -> server.callsInFlight() == 0), "the failed call kept its slot");
+    Thread.sleep(200); // let the late done run; it must change nothing
 
     assertEquals("still here", asyncEcho(client, new ClientController(), echo("still here", 3))
         .getText());
@@ -504,12 +522,12 @@ public abstract class TransportConformanceSuite extends CallSemanticsSuite {
 
   @ParameterizedTest
   @MethodSource("framings")
-  void unknownServiceAndMethodAreNotFound(String framing) throws Exception {
+  void unknownServiceAndMethodAreUnimplemented(String framing) throws Exception {
     RpcServer server = server(new TestServiceImpl());
     RpcClient client = client(server, framing);
     RpcException e = assertThrows(RpcException.class, () ->
         UnregisteredService.newBlockingStub(client).echo(new ClientController(), echo("x", 1)));
-    assertEquals(StatusCode.NOT_FOUND, e.code());
+    assertEquals(StatusCode.UNIMPLEMENTED, e.code());
     assertTrue(e.getMessage().contains("protorpc.testkit.UnregisteredService"), e.getMessage());
 
     try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
@@ -517,7 +535,7 @@ public abstract class TransportConformanceSuite extends CallSemanticsSuite {
       raw.send(request(7, "NoSuchMethod", echo("x", 1)));
       Envelope answer = raw.receive();
       assertEquals(7, answer.callId());
-      assertEquals(StatusCode.NOT_FOUND, answer.status().code());
+      assertEquals(StatusCode.UNIMPLEMENTED, answer.status().code());
       assertTrue(answer.status().message().contains("NoSuchMethod"));
     }
     // and the client's connection is unaffected

@@ -111,7 +111,7 @@ class AmqpCallTest {
       ClientController unknown = within(5_000);
       RpcException nf = assertThrows(RpcException.class, () -> UnregisteredService
           .newBlockingStub(client).echo(unknown, EchoRequest.getDefaultInstance()));
-      assertEquals(StatusCode.NOT_FOUND, nf.status().code());
+      assertEquals(StatusCode.UNIMPLEMENTED, nf.status().code());
     }
   }
 
