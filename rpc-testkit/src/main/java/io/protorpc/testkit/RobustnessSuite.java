@@ -38,6 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -51,6 +52,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 public abstract class RobustnessSuite extends ConformanceSupport {
 
   // ---------------------------------------------------------------- TLS
+
+  /**
+   * The test certificates are made here, outside any test's time limit: keytool starts a JVM per
+   * step, which on a busy machine can take longer than a test may.
+   */
+  @BeforeAll
+  void makeTestCertificates() throws IOException {
+    TestCertificates.get();
+  }
 
   private RpcServer tlsServer(boolean requireClientAuth, ServerInterceptor interceptor)
       throws IOException {
@@ -386,24 +396,29 @@ public abstract class RobustnessSuite extends ConformanceSupport {
     return "zstd";
   }
 
+  /**
+   * The forked server, started by the first probe of the class; each probe gets a normal client
+   * of its own, closed after the test like every other client here.
+   */
   private ForkedServer probedServer() throws Exception {
     if (probed == null) {
       probed = new ForkedServer(serverTransport().name(), PROBE_HEAP);
-      probeClient = RpcClient.builder().address(probed.address()).transport(clientTransport())
-          .framing(framings().get(0)).codec(codec()).connect();
-      for (int i = 0; i < 200; i++) { // warm up, so the baseline holds what serving costs
-        TestService.newBlockingStub(probeClient).echo(new ClientController(), echo("w", 1024));
-      }
-      probeBaseline = probed.stats();
     }
     probed.assertAlive();
+    probeClient = closeAfterTest(RpcClient.builder().address(probed.address())
+        .transport(clientTransport()).framing(framings().get(0)).codec(codec()).connect());
+    for (int i = 0; i < 200; i++) { // warm up, so the baseline holds what serving costs
+      TestService.newBlockingStub(probeClient).echo(new ClientController(), echo("w", 1024));
+    }
+    if (probeBaseline == null) {
+      probeBaseline = probed.stats();
+    }
     return probed;
   }
 
   @AfterAll
   void stopProbedServer() throws Exception {
     if (probed != null) {
-      probeClient.close();
       probed.close(); // fails if it ended by itself (an OutOfMemoryError) or cannot exit
     }
   }
