@@ -17,6 +17,7 @@ module io.protorpc {
   uses io.protorpc.spi.Framing;
   uses io.protorpc.spi.Compressor;
   uses io.protorpc.spi.Codec;
+  uses io.protorpc.spi.MessageTransport;
 
   provides io.protorpc.spi.Framing with
       io.protorpc.builtin.LengthFraming,

@@ -3,6 +3,7 @@ package io.protorpc;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Framing;
+import io.protorpc.spi.MessageTransport;
 import io.protorpc.spi.Plugin;
 import io.protorpc.spi.Transport;
 import java.util.ArrayList;
@@ -26,7 +27,8 @@ import java.util.stream.Collectors;
  */
 public final class PluginRegistry {
   private static final List<Class<? extends Plugin>> KINDS =
-      List.of(Transport.class, Framing.class, Compressor.class, Codec.class);
+      List.of(Transport.class, Framing.class, Compressor.class, Codec.class,
+          MessageTransport.class);
 
   /** One of protorpc's own plugins: the artifact that brings it, for the not-found message. */
   private record Known(Class<? extends Plugin> kind, String name, String artifact,
@@ -48,7 +50,9 @@ public final class PluginRegistry {
       new Known(Framing.class, "length", "io.protorpc:rpc-api",
           "io.protorpc.builtin.LengthFraming"),
       new Known(Framing.class, "delimiter", "io.protorpc:rpc-api",
-          "io.protorpc.builtin.DelimiterFraming"));
+          "io.protorpc.builtin.DelimiterFraming"),
+      new Known(MessageTransport.class, "amqp", "io.protorpc:rpc-transport-amqp",
+          "io.protorpc.transport.amqp.AmqpTransport"));
 
   private static final CopyOnWriteArrayList<Plugin> REGISTERED = new CopyOnWriteArrayList<>();
   private static final ClassValue<List<Plugin>> DISCOVERED = new ClassValue<>() {

@@ -15,8 +15,6 @@ import io.protorpc.testkit.proto.TestService;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -37,7 +35,7 @@ import org.junit.jupiter.api.Timeout;
 public abstract class ConformanceSupport extends RequiresJUnitPlatform {
   static final long WAIT_SECONDS = 20;
 
-  private final List<AutoCloseable> resources = Collections.synchronizedList(new ArrayList<>());
+  private final Resources resources = new Resources();
 
   /** The transport the suite's servers listen with. */
   protected abstract Transport serverTransport();
@@ -59,12 +57,7 @@ public abstract class ConformanceSupport extends RequiresJUnitPlatform {
 
   @AfterEach
   void closeResources() throws Exception {
-    List<AutoCloseable> copy = new ArrayList<>(resources);
-    resources.clear();
-    Collections.reverse(copy);
-    for (AutoCloseable c : copy) {
-      c.close();
-    }
+    resources.closeAll();
   }
 
   /**
@@ -209,7 +202,6 @@ public abstract class ConformanceSupport extends RequiresJUnitPlatform {
 
   /** Registers something to close after the test. */
   protected <T extends AutoCloseable> T closeAfterTest(T resource) {
-    resources.add(resource);
-    return resource;
+    return resources.add(resource);
   }
 }

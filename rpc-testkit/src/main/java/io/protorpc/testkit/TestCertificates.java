@@ -104,15 +104,41 @@ public final class TestCertificates {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(in, PASSWORD);
         byte[] der = ks.getKey("client", PASSWORD).getEncoded();
-        Files.writeString(pem, "-----BEGIN PRIVATE KEY-----\n"
-            + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-            + "\n-----END PRIVATE KEY-----\n", StandardCharsets.US_ASCII);
+        Files.writeString(pem, pem("PRIVATE KEY", der), StandardCharsets.US_ASCII);
         pem.toFile().deleteOnExit();
       } catch (GeneralSecurityException e) {
         throw new IOException("cannot read the client key", e);
       }
     }
     return pem;
+  }
+
+  /**
+   * Writes the server's key and certificate as PEM files, for servers that are not Java (a
+   * broker, say): {@code server-key.pem} (PKCS#8), {@code server-cert.pem} and {@code ca.pem}
+   * (the test CA) in {@code target}.
+   */
+  public void writeServerPem(Path target) throws IOException {
+    try {
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      try (InputStream in = Files.newInputStream(dir.resolve("server.p12"))) {
+        ks.load(in, PASSWORD);
+      }
+      java.security.Key key = ks.getKey("server", PASSWORD);
+      Files.writeString(target.resolve("server-key.pem"), pem("PRIVATE KEY", key.getEncoded()));
+      Files.writeString(target.resolve("server-cert.pem"),
+          pem("CERTIFICATE", ks.getCertificate("server").getEncoded()));
+      Files.copy(dir.resolve("ca.pem"), target.resolve("ca.pem"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot export the test server's key", e);
+    }
+  }
+
+  private static String pem(String type, byte[] der) {
+    return "-----BEGIN " + type + "-----\n"
+        + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+        + "\n-----END " + type + "-----\n";
   }
 
   /** The subject of the client certificate. */
