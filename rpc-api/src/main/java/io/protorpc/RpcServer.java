@@ -6,6 +6,7 @@ import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.Service;
 import io.protorpc.builtin.IdentityCompressor;
+import io.protorpc.reflection.ServerReflection;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Framing;
@@ -127,7 +128,7 @@ public final class RpcServer implements AutoCloseable {
   }
 
   private RpcServer(Builder b) throws IOException {
-    this.services = Map.copyOf(b.services);
+    this.services = b.servicesToServe();
     this.transport = b.transport != null || b.target != null
         ? b.transport : PluginRegistry.defaultFor(Transport.class);
     this.framings = b.framings != null ? b.framings : installed(Framing.class);
@@ -487,6 +488,7 @@ public final class RpcServer implements AutoCloseable {
     private long memoryBudget; // 0: derived from the heap
     private SSLContext sslContext;
     private boolean requireClientAuth;
+    private boolean reflection;
 
     private Builder() {}
 
@@ -503,7 +505,7 @@ public final class RpcServer implements AutoCloseable {
 
     /**
      * Most open connections; more are refused with a reason and closed. Default 10,000, or a
-     * quarter of the maximum heap at 8 KiB a connection if that is fewer (8,192 with {@code
+     * quarter of the maximum heap at 8 KiB a connection if that is fewer (about 8,000 with {@code
      * -Xmx256m}), so that idle connections alone cannot exhaust the heap.
      */
     public Builder maxConnections(int connections) {
@@ -610,6 +612,33 @@ public final class RpcServer implements AutoCloseable {
         throw new IllegalArgumentException("service " + name + " is already registered");
       }
       return this;
+    }
+
+    /**
+     * Also serves server reflection ({@link ServerReflection}): the names of this server's
+     * services and the .proto file descriptors that define them, for clients without generated
+     * code such as the {@code protorpc} command line. Off by default, since it tells any caller
+     * the server's whole API.
+     */
+    public Builder reflection() {
+      this.reflection = true;
+      return this;
+    }
+
+    private Map<String, ServiceEntry> servicesToServe() {
+      if (!reflection) {
+        return Map.copyOf(services);
+      }
+      Map<String, ServiceEntry> all = new LinkedHashMap<>(services);
+      List<ServiceDescriptor> served = new ArrayList<>();
+      services.values().forEach(e -> served.add(e.descriptor()));
+      BlockingService r = ServerReflection.newService(served);
+      if (all.putIfAbsent(ServerReflection.SERVICE_NAME,
+          new ServiceEntry(r.getDescriptorForType(), null, r)) != null) {
+        throw new IllegalArgumentException("reflection() and a service named "
+            + ServerReflection.SERVICE_NAME + " were both added");
+      }
+      return Map.copyOf(all);
     }
 
     /** The transport by name; default: the highest-priority installed. */

@@ -554,8 +554,9 @@ public abstract class RobustnessSuite extends ConformanceSupport {
   }
 
   /**
-   * As many as the default connection limit: the normal client's connection is one of them, so
-   * the last is refused with a reason and closed; all others are held.
+   * More than the default connection limit at this heap (a quarter of it at 8 KiB a connection,
+   * about 8,000): the excess is refused with a reason and closed, the rest are held. The test JVM
+   * and the fork each need a file descriptor per connection (`ulimit -n` is 20,000 here).
    */
   @Test
   @Timeout(value = 180, unit = TimeUnit.SECONDS) // 10,000 accepts: slow on a loaded machine

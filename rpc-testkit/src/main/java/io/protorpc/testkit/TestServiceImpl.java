@@ -14,6 +14,8 @@ import io.protorpc.testkit.proto.EchoResponse;
 import io.protorpc.testkit.proto.ErrorDetail;
 import io.protorpc.testkit.proto.FailRequest;
 import io.protorpc.testkit.proto.TestService;
+import io.protorpc.testkit.proto.TestServiceRpc;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -21,8 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The server side of {@code TestService}, in both the async and the blocking form, recording
- * what the suites check on the server: how many calls saw their cancellation.
+ * The server side of {@code TestService}, in the async and the blocking form of generic services
+ * and of protorpc's generated {@code TestServiceRpc}, recording what the suites check on the
+ * server: how many calls saw their cancellation.
  *
  * <p>Thread-safe.
  */
@@ -53,6 +56,86 @@ public final class TestServiceImpl implements TestService.Interface, TestService
     return TestService.newReflectiveBlockingService(this);
   }
 
+  /** This implementation bound through protorpc's generated {@code TestServiceRpc.BlockingService}. */
+  public Service asGeneratedBlockingService() {
+    TestServiceImpl impl = this;
+    return TestServiceRpc.bindService(new TestServiceRpc.BlockingService() {
+      @Override
+      public EchoResponse echo(EchoRequest request, ServerController call) {
+        return impl.echo(call, request);
+      }
+
+      @Override
+      public EchoResponse fail(FailRequest request, ServerController call) throws RpcException {
+        return impl.fail(call, request);
+      }
+
+      @Override
+      public EchoResponse hang(EchoRequest request, ServerController call) {
+        return impl.hang(call, request);
+      }
+
+      @Override
+      public EchoResponse delay(DelayRequest request, ServerController call) {
+        return impl.delay(call, request);
+      }
+
+      @Override
+      public EchoResponse fire(EchoRequest request, ServerController call) {
+        return impl.fire(call, request);
+      }
+    });
+  }
+
+  /**
+   * This implementation bound through protorpc's generated {@code TestServiceRpc.AsyncService}.
+   * Its {@code Hang} returns a future that only the call's cancellation completes (by cancelling
+   * it), counted as a cancellation.
+   */
+  public Service asGeneratedAsyncService() {
+    TestServiceImpl impl = this;
+    return TestServiceRpc.bindService(new TestServiceRpc.AsyncService() {
+      @Override
+      public CompletableFuture<EchoResponse> echo(EchoRequest request, ServerController call) {
+        return CompletableFuture.completedFuture(impl.echoOf(request));
+      }
+
+      @Override
+      public CompletableFuture<EchoResponse> fail(FailRequest request, ServerController call) {
+        try {
+          failAs(call, request);
+        } catch (RpcException e) {
+          return CompletableFuture.failedFuture(e);
+        }
+        return CompletableFuture.completedFuture(null);
+      }
+
+      @Override
+      public CompletableFuture<EchoResponse> hang(EchoRequest request, ServerController call) {
+        CompletableFuture<EchoResponse> never = new CompletableFuture<>();
+        never.whenComplete((r, e) -> {
+          if (never.isCancelled()) {
+            cancellations.release();
+          }
+        });
+        hangsStarted.release();
+        return never;
+      }
+
+      @Override
+      public CompletableFuture<EchoResponse> delay(DelayRequest request, ServerController call) {
+        CompletableFuture<EchoResponse> f = new CompletableFuture<>();
+        impl.delay(call, request, f::complete);
+        return f;
+      }
+
+      @Override
+      public CompletableFuture<EchoResponse> fire(EchoRequest request, ServerController call) {
+        return CompletableFuture.completedFuture(impl.echoOf(request));
+      }
+    });
+  }
+
   /**
    * Waits until {@code count} server-side cancellations (deadline, client cancel, or lost
    * connection) have been observed since the last call, consuming them.
@@ -81,6 +164,11 @@ public final class TestServiceImpl implements TestService.Interface, TestService
 
   @Override
   public void echo(RpcController controller, EchoRequest request, RpcCallback<EchoResponse> done) {
+    done.run(echoOf(request));
+  }
+
+  @Override
+  public void fire(RpcController controller, EchoRequest request, RpcCallback<EchoResponse> done) {
     done.run(echoOf(request));
   }
 
@@ -117,6 +205,11 @@ public final class TestServiceImpl implements TestService.Interface, TestService
 
   @Override
   public EchoResponse echo(RpcController controller, EchoRequest request) {
+    return echoOf(request);
+  }
+
+  @Override
+  public EchoResponse fire(RpcController controller, EchoRequest request) {
     return echoOf(request);
   }
 
