@@ -97,48 +97,39 @@ public final class TestCertificates {
   }
 
   /** The client certificate's private key as unencrypted PKCS#8 PEM, written on first use. */
-  public synchronized Path clientKeyPem() throws IOException {
-    Path pem = dir.resolve("client-key.pem");
-    if (!Files.exists(pem)) {
-      try (InputStream in = Files.newInputStream(dir.resolve("client.p12"))) {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(in, PASSWORD);
-        byte[] der = ks.getKey("client", PASSWORD).getEncoded();
-        Files.writeString(pem, pem("PRIVATE KEY", der), StandardCharsets.US_ASCII);
-        pem.toFile().deleteOnExit();
-      } catch (GeneralSecurityException e) {
-        throw new IOException("cannot read the client key", e);
-      }
-    }
-    return pem;
+  public Path clientKeyPem() throws IOException {
+    return keyPem("client");
   }
 
   /**
-   * Writes the server's key and certificate as PEM files, for servers that are not Java (a
-   * broker, say): {@code server-key.pem} (PKCS#8), {@code server-cert.pem} and {@code ca.pem}
-   * (the test CA) in {@code target}.
+   * The server certificate as PEM (CN=localhost, IP 127.0.0.1, signed by the test CA), for
+   * servers that are not Java, such as a broker.
    */
-  public void writeServerPem(Path target) throws IOException {
-    try {
-      KeyStore ks = KeyStore.getInstance("PKCS12");
-      try (InputStream in = Files.newInputStream(dir.resolve("server.p12"))) {
-        ks.load(in, PASSWORD);
-      }
-      java.security.Key key = ks.getKey("server", PASSWORD);
-      Files.writeString(target.resolve("server-key.pem"), pem("PRIVATE KEY", key.getEncoded()));
-      Files.writeString(target.resolve("server-cert.pem"),
-          pem("CERTIFICATE", ks.getCertificate("server").getEncoded()));
-      Files.copy(dir.resolve("ca.pem"), target.resolve("ca.pem"),
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    } catch (GeneralSecurityException e) {
-      throw new IOException("cannot export the test server's key", e);
-    }
+  public Path serverCertificatePem() {
+    return dir.resolve("server.pem");
   }
 
-  private static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n"
-        + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
+  /** The server certificate's private key as unencrypted PKCS#8 PEM, written on first use. */
+  public Path serverKeyPem() throws IOException {
+    return keyPem("server");
+  }
+
+  private synchronized Path keyPem(String name) throws IOException {
+    Path pem = dir.resolve(name + "-key.pem");
+    if (!Files.exists(pem)) {
+      try (InputStream in = Files.newInputStream(dir.resolve(name + ".p12"))) {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(in, PASSWORD);
+        byte[] der = ks.getKey(name, PASSWORD).getEncoded();
+        Files.writeString(pem, "-----BEGIN PRIVATE KEY-----\n"
+            + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+            + "\n-----END PRIVATE KEY-----\n", StandardCharsets.US_ASCII);
+        pem.toFile().deleteOnExit();
+      } catch (GeneralSecurityException e) {
+        throw new IOException("cannot read the " + name + " key", e);
+      }
+    }
+    return pem;
   }
 
   /** The subject of the client certificate. */

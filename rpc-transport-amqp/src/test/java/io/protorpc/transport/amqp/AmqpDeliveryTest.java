@@ -80,17 +80,19 @@ class AmqpDeliveryTest {
     TestServiceImpl impl = new TestServiceImpl();
     try (RpcClient client = client(node, topic)) {
       CompletableFuture<EchoResponse> answer = new CompletableFuture<>();
-      ClientController c = within(2_000);
+      // the example is a 2 s deadline; 5 s leaves room for the late server's own start
+      // (a broker connection and three declarations), which takes over a second on a busy machine
+      ClientController c = within(5_000);
       long start = System.nanoTime();
       TestService.newStub(client).echo(c, EchoRequest.newBuilder().setText("late").build(),
           answer::complete);
       Thread.sleep(1_000);
       assertTrue(!answer.isDone(), "the call waits while no server listens: " + c.errorText());
       try (RpcServer late = server(node, topic, impl)) {
-        EchoResponse r = answer.get(5, TimeUnit.SECONDS);
+        EchoResponse r = answer.get(10, TimeUnit.SECONDS);
         assertTrue(r != null, "answered by the late server, not " + c.errorText());
         assertEquals("late", r.getText());
-        assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(2_000),
+        assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(5_000),
             "within its deadline");
       }
     }

@@ -129,11 +129,11 @@ final class RabbitNode implements AutoCloseable {
           .append("default_user = ").append(user).append('\n')
           .append("default_pass = ").append(password).append('\n');
       if (tls) {
-        io.protorpc.testkit.TestCertificates.get().writeServerPem(dir);
+        io.protorpc.testkit.TestCertificates certs = io.protorpc.testkit.TestCertificates.get();
         conf.append("listeners.ssl.1 = ").append(HOST).append(':').append(tlsPort).append('\n')
-            .append("ssl_options.cacertfile = ").append(dir.resolve("ca.pem")).append('\n')
-            .append("ssl_options.certfile = ").append(dir.resolve("server-cert.pem")).append('\n')
-            .append("ssl_options.keyfile = ").append(dir.resolve("server-key.pem")).append('\n')
+            .append("ssl_options.cacertfile = ").append(certs.caCertificatePem()).append('\n')
+            .append("ssl_options.certfile = ").append(certs.serverCertificatePem()).append('\n')
+            .append("ssl_options.keyfile = ").append(certs.serverKeyPem()).append('\n')
             .append("ssl_options.verify = verify_none\n")
             .append("ssl_options.fail_if_no_peer_cert = false\n");
       }
