@@ -93,6 +93,7 @@ final class NettyConnection implements Connection {
   private long unflushedBytes; // written to the outbound buffer since the last flush
   private boolean readStarted; // the handler is set and reading may run
   private boolean readPaused; // reads stopped because the loop's own writes filled the buffer
+  private boolean pausedByCore; // reads stopped by pauseReading (the core's memory budget)
   private boolean inactive; // the channel has gone inactive
   private boolean notified; // onClosed has been called
 
@@ -154,7 +155,30 @@ final class NettyConnection implements Connection {
     readStarted = true;
     if (inactive) {
       notifyClosed(); // closed between connecting and now: the handler still hears of it
-    } else if (!readPaused) {
+    } else if (!readPaused && !pausedByCore) {
+      channel.config().setAutoRead(true);
+    }
+  }
+
+  /** Runs on the event loop, in call order; a no-op once the loop is gone (so is the channel). */
+  @Override
+  public void pauseReading(boolean paused) {
+    if (channel.eventLoop().inEventLoop()) {
+      applyPause(paused);
+      return;
+    }
+    try {
+      channel.eventLoop().execute(() -> applyPause(paused));
+    } catch (RejectedExecutionException e) {
+      // the loop is shutting down, and with it this channel
+    }
+  }
+
+  private void applyPause(boolean paused) {
+    pausedByCore = paused;
+    if (paused) {
+      channel.config().setAutoRead(false);
+    } else if (readStarted && !readPaused && !inactive) {
       channel.config().setAutoRead(true);
     }
   }
@@ -524,7 +548,7 @@ final class NettyConnection implements Connection {
         resumeSources();
         if (readPaused) {
           readPaused = false;
-          if (readStarted) {
+          if (readStarted && !pausedByCore) {
             channel.config().setAutoRead(true);
           }
         }
@@ -571,11 +595,10 @@ final class NettyConnection implements Connection {
       } else {
         h.onRead(ByteBuffer.wrap(ByteBufUtil.getBytes(buf)));
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An Error too (out of memory, say): this connection ends with it as the cause; the event
+      // loop and its other connections go on.
       closeWith(e);
-    } catch (Error e) {
-      closeWith(e);
-      throw e;
     }
   }
 }

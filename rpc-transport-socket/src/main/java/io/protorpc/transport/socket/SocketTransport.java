@@ -22,10 +22,13 @@ import java.util.concurrent.ThreadFactory;
 /**
  * The {@code "socket"} transport: blocking {@link java.net.Socket}s with a thread per connection.
  *
- * <p><b>Threads.</b> Every connection, client or accepted, has one reader thread that reads into a
- * reusable 64 KiB array and calls {@link ConnectionHandler#onRead} with each chunk, then {@link
- * ConnectionHandler#onClosed} once at the end; so a handler is only ever called from that one
- * thread, in order. Readers are virtual threads on JDK 21 and later, daemon platform threads on
+ * <p><b>Threads.</b> Every connection, client or accepted, has one reader thread that calls {@link
+ * ConnectionHandler#onRead} with each chunk it reads, then {@link ConnectionHandler#onClosed} once
+ * at the end; so a handler is only ever called from that one thread, in order. A reader waits for
+ * bytes with a 512-byte array of its own, and reads larger bursts into a 64 KiB buffer borrowed
+ * from a shared pool until a read finds the socket drained; the write buffer, too, is borrowed
+ * (from the listener's pool) only while there are bytes to send. So an idle connection holds no
+ * buffer. {@link Connection#pauseReading} makes the reader wait before its next read. Readers are virtual threads on JDK 21 and later, daemon platform threads on
  * JDK 17 to 20 (named {@code protorpc-socket-client-N} and {@code protorpc-socket-conn-N}). Each
  * listener has one daemon platform thread, {@code protorpc-socket-accept-N}, accepting connections.
  * A reader runs the handler itself, so a slow handler stalls that connection's reads, and one
