@@ -1,5 +1,8 @@
 package io.protorpc;
 
+import io.protorpc.internal.client.ClientCall;
+import io.protorpc.internal.client.ClientConnection;
+import io.protorpc.internal.client.FrameWriter;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Envelope;
@@ -12,26 +15,47 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The client role of a connection: the handshake, the table of calls in flight, and their completion. */
-final class ClientSession extends Session {
+/**
+ * The client role of a connection: the handshake, the table of calls on it, and their endings.
+ * Every write goes through its {@link FrameWriter}, so no caller, reader or timer thread waits on
+ * the peer; closing the transport connection runs on the I/O executor for the same reason.
+ *
+ * <p>New calls and draining meet under one lock: a call is registered only while the connection
+ * is neither draining nor closed, and a drained connection is closed only when no call is
+ * registered, so a call racing a go-away or idle timeout is either on it or refused (and placed
+ * elsewhere by its subchannel), never lost.
+ */
+final class ClientSession extends Session
+    implements ClientConnection, ClientCall.Place, FrameWriter.Sink {
   private final Framing ownFraming;
   private final Codec ownCodec;
   private final Compressor compressor;
+  private final Executor io;
+  private final ClientConnection.Listener listener;
+  private final FrameWriter writer;
   final CompletableFuture<Void> handshake = new CompletableFuture<>();
-  private final ConcurrentHashMap<Long, PendingCall> calls = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Long, ClientCall> calls = new ConcurrentHashMap<>();
   private final AtomicLong nextCallId = new AtomicLong();
+  private final Object lock = new Object();
+  private boolean draining; // guarded by lock
+  private boolean closedForCalls; // guarded by lock
   private volatile int peerMaxMessageSize = Integer.MAX_VALUE;
   private volatile int peerMaxHeaderSize = Integer.MAX_VALUE;
   private volatile Status goAway;
-  private volatile boolean draining;
 
-  ClientSession(Limits limits, Framing framing, Codec codec, Compressor compressor) {
+  ClientSession(Limits limits, Framing framing, Codec codec, Compressor compressor, Executor io,
+      ClientConnection.Listener listener) {
     super(limits);
     this.ownFraming = framing;
     this.ownCodec = codec;
     this.compressor = compressor;
+    this.io = io;
+    this.listener = listener;
+    this.writer = new FrameWriter(io, this, this);
   }
 
   void sendPreface() throws IOException {
@@ -69,27 +93,109 @@ final class ClientSession extends Session {
     handshake.complete(null);
   }
 
+  // ------------------------------------------------------------------ calls going out
+
+  @Override
+  public boolean start(ClientCall call) {
+    int maxRequest = Math.min(limits.maxMessageSize(), peerMaxMessageSize);
+    if (call.messageSize() > maxRequest) {
+      call.closedBy(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request of " + call.messageSize()
+          + " bytes exceeds the max message size of " + maxRequest + " bytes"), null,
+          ClientCall.Delivery.NOT_SENT);
+      return true;
+    }
+    int headerBytes = call.metadata().byteSize() + call.service().length()
+        + call.method().length();
+    if (headerBytes > peerMaxHeaderSize - RpcClient.HEADER_MARGIN) {
+      call.closedBy(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request metadata of "
+          + headerBytes + " bytes exceeds the server's header limit of " + peerMaxHeaderSize
+          + " bytes"), null, ClientCall.Delivery.NOT_SENT);
+      return true;
+    }
+    long id = nextCallId.incrementAndGet();
+    if (call.isOneWay()) {
+      if (!isUsable()) {
+        return false;
+      }
+      call.moveTo(this, id); // no entry in the table: nothing answers a one-way call
+      writer.oneWay(call, request(call, id, Envelope.FLAG_ONE_WAY));
+      return true;
+    }
+    synchronized (lock) {
+      if (draining || closedForCalls || isClosed()) {
+        return false;
+      }
+      calls.put(id, call);
+    }
+    touchCalls();
+    call.moveTo(this, id);
+    if (call.isDone()) {
+      remove(call, false); // ended while it moved here; nothing was queued for it
+      return true;
+    }
+    writer.request(call, request(call, id, 0));
+    return true;
+  }
+
+  private static Envelope request(ClientCall call, long id, int flags) {
+    return Envelope.request(id, call.service(), call.method(), call.timeoutMicrosLeft(),
+        call.metadata(), call.compression(), call.payload(), flags);
+  }
+
+  @Override
+  public void remove(ClientCall call, boolean tellServer) {
+    if (calls.remove(call.streamId(), call)) {
+      touchCalls();
+      if (tellServer) {
+        writer.cancel(call, Envelope.control(Envelope.Kind.CANCEL, call.streamId(), null, null));
+      }
+      closeIfDrained();
+    }
+  }
+
+  @Override
+  public String describeWait() {
+    return ""; // the server has it: the deadline speaks for itself
+  }
+
+  @Override
+  public void write(List<Envelope> frames) throws IOException {
+    sendAll(frames);
+  }
+
+  @Override
+  public void writeFailed(IOException cause) {
+    Status s = Status.of(StatusCode.UNAVAILABLE, "sending to " + peerName() + " failed: "
+        + cause.getMessage());
+    goAway = s;
+    failAll(s);
+    closeInBackground();
+  }
+
+  // ------------------------------------------------------------------ what comes in
+
   @Override
   void onEnvelope(Envelope e) throws ProtocolException {
     switch (e.kind()) {
       case RESPONSE -> {
-        if (e.isUnprocessed()) {
-          // the server is going away (its go-away may cross this): no new calls here
-          draining = true;
+        boolean unprocessed = e.isUnprocessed();
+        if (unprocessed) {
+          markDraining(); // the server is going away (its go-away may cross this)
         }
-        PendingCall call = calls.remove(e.callId());
+        ClientCall call = calls.remove(e.callId());
         if (call != null) {
           touchCalls();
-          call.complete(e.status(), e);
+          call.closedBy(e.status(), e, unprocessed
+              ? ClientCall.Delivery.UNPROCESSED : ClientCall.Delivery.SENT);
           closeIfDrained();
         } // else: a late answer to a call that timed out or was cancelled
       }
-      case PING -> sendQuietly(Envelope.control(Envelope.Kind.PONG, 0, null, e.payload()));
+      case PING -> writer.control(Envelope.control(Envelope.Kind.PONG, 0, null, e.payload()));
       case PONG -> { }
       case GOAWAY -> {
         if (e.status().isOk()) {
           // graceful: the server finishes the calls it has; new calls go to a new connection
-          draining = true;
+          markDraining();
           closeIfDrained();
         } else {
           goAway = e.status();
@@ -111,32 +217,92 @@ final class ClientSession extends Session {
     Status s = goAway;
     if (s == null) {
       String why = cause == null ? "" : ": " + cause;
-      s = Status.of(StatusCode.UNAVAILABLE, "connection to "
-          + (connection == null ? "server" : connection.remoteAddress()) + " closed" + why);
+      s = Status.of(StatusCode.UNAVAILABLE, "connection to " + peerName() + " closed" + why);
     } else if (s.isOk()) {
       s = Status.of(StatusCode.UNAVAILABLE, "server went away");
     }
     handshake.completeExceptionally(new IOException(s.toString(), cause));
+    synchronized (lock) {
+      closedForCalls = true;
+    }
     failAll(s);
+    listener.onClosed(this);
   }
 
-  void failAll(Status status) {
+  @Override
+  void onLivenessTimeout(LivenessFailure failure, Status status) {
+    if (failure == LivenessFailure.IDLE) {
+      // no new calls here; a call racing with this is either registered first or refused
+      markDraining();
+      closeIfDrained();
+      return;
+    }
+    goAway = status;
+    failAll(status); // at once: closing a socket to a dead peer may take a while to be reported
+    closeInBackground();
+  }
+
+  // ------------------------------------------------------------------ endings
+
+  @Override
+  public void shutdown(Status status) {
+    goAway = status;
+    failAll(status);
+    closeInBackground();
+  }
+
+  private void failAll(Status status) {
+    synchronized (lock) {
+      closedForCalls = true;
+    }
     for (Long id : calls.keySet().toArray(new Long[0])) {
-      PendingCall call = calls.remove(id);
-      if (call != null) {
-        call.complete(status, null);
+      ClientCall call = calls.remove(id);
+      if (call == null) {
+        continue;
+      }
+      if (call.requestWrittenOn(this)) {
+        call.closedBy(status, null, ClientCall.Delivery.SENT);
+      } else {
+        call.unsent(status); // never left this client: another connection may carry it
       }
     }
+    listener.onNotUsable(this);
   }
 
-  /** False once the connection is closed or the server asked us to go away. */
-  boolean isUsable() {
-    return !draining && !isClosed();
+  private void markDraining() {
+    synchronized (lock) {
+      draining = true;
+    }
+    listener.onNotUsable(this);
   }
 
   private void closeIfDrained() {
-    if (draining && calls.isEmpty()) {
+    synchronized (lock) {
+      if (!draining || !calls.isEmpty() || closedForCalls) {
+        return;
+      }
+      closedForCalls = true;
+    }
+    closeInBackground();
+  }
+
+  /** Closes the transport connection on the I/O executor: a close may flush, and flushing blocks. */
+  private void closeInBackground() {
+    try {
+      io.execute(this::close);
+    } catch (RejectedExecutionException clientClosing) {
       close();
+    }
+  }
+
+  private String peerName() {
+    return connection == null ? "server" : String.valueOf(connection.remoteAddress());
+  }
+
+  @Override
+  public boolean isUsable() {
+    synchronized (lock) {
+      return !draining && !closedForCalls && !isClosed();
     }
   }
 
@@ -146,60 +312,7 @@ final class ClientSession extends Session {
   }
 
   @Override
-  void onLivenessTimeout(LivenessFailure failure, Status status) {
-    if (failure == LivenessFailure.IDLE) {
-      // no new calls here; a call racing with this still completes before the close
-      draining = true;
-      closeIfDrained();
-      return;
-    }
-    goAway = status;
-    close();
-    failAll(status); // at once: closing a socket to a dead peer may take a while to be reported
-  }
-
-  /** A fresh id for a call that is not registered (one-way). */
-  long nextCallId() {
-    return nextCallId.incrementAndGet();
-  }
-
-  /** Registers a call; if the connection has closed meanwhile, the call fails at once. */
-  PendingCall register(PendingCall.Listener listener) {
-    PendingCall call = new PendingCall(nextCallId.incrementAndGet(), listener);
-    calls.put(call.id, call);
-    touchCalls();
-    if (isClosed()) {
-      fail(call.id, Status.of(StatusCode.UNAVAILABLE, "connection closed"), false);
-    }
-    return call;
-  }
-
-  /** Fails one call if it is still pending; tells the server when {@code notifyServer}. */
-  void fail(long callId, Status status, boolean notifyServer) {
-    PendingCall call = calls.remove(callId);
-    if (call != null) {
-      call.complete(status, null);
-      if (notifyServer && !isClosed()) {
-        sendQuietly(Envelope.control(Envelope.Kind.CANCEL, callId, null, null));
-      }
-      closeIfDrained();
-    }
-  }
-
-  int callsInFlight() {
+  public int callsInFlight() {
     return calls.size();
-  }
-
-  Compressor compressor() {
-    return compressor;
-  }
-
-  /** The largest request message the server accepts, as it advertised. */
-  int maxRequestSize() {
-    return peerMaxMessageSize;
-  }
-
-  int peerMaxHeaderSize() {
-    return peerMaxHeaderSize;
   }
 }

@@ -3,6 +3,7 @@ package io.protorpc;
 import io.protorpc.spi.Threads;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +47,20 @@ final class OwnedExecutor implements Executor, AutoCloseable {
     if (runRejectedInline) {
       p.setRejectedExecutionHandler((r, executor) -> r.run());
     }
+    return new OwnedExecutor(p, p);
+  }
+
+  /**
+   * An executor for tasks that may block on the network and whose number its owner bounds (one
+   * writer per connection, one connect attempt, closes): a virtual thread per task on JDK 21+,
+   * else daemon threads that are reused while idle and end 30 s after their last task.
+   */
+  static OwnedExecutor forBlockingIo(String threadPrefix) {
+    if (Threads.hasVirtualThreads()) {
+      return create(threadPrefix, false);
+    }
+    ThreadPoolExecutor p = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+        new SynchronousQueue<>(), Threads.daemon(threadPrefix));
     return new OwnedExecutor(p, p);
   }
 

@@ -7,16 +7,20 @@ import com.google.protobuf.Message;
 import com.google.protobuf.RpcCallback;
 import com.google.protobuf.RpcChannel;
 import com.google.protobuf.RpcController;
+import io.protorpc.internal.client.Backoff;
+import io.protorpc.internal.client.ClientCall;
+import io.protorpc.internal.client.ConnectivityState;
+import io.protorpc.internal.client.Subchannel;
+import io.protorpc.internal.client.SystemClock;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
-import io.protorpc.spi.Connection;
 import io.protorpc.spi.Envelope;
 import io.protorpc.spi.Framing;
 import io.protorpc.spi.LimitExceededException;
-import io.protorpc.spi.Threads;
 import io.protorpc.spi.Transport;
 import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -24,22 +28,19 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import javax.net.ssl.SSLContext;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
 
 /**
- * A connection to one server, usable as a protobuf {@link RpcChannel} (for generated {@code
- * Stub}s) and {@link BlockingRpcChannel} (for {@code BlockingStub}s):
+ * A client of one server, usable as a protobuf {@link RpcChannel} (for generated {@code Stub}s)
+ * and {@link BlockingRpcChannel} (for {@code BlockingStub}s):
  *
  * <pre>{@code
  * try (RpcClient client = RpcClient.builder().address("127.0.0.1", 9090).framing("length").connect()) {
@@ -48,22 +49,34 @@ import java.util.concurrent.TimeoutException;
  * }
  * }</pre>
  *
- * <p>Many calls may be in flight at once on the one connection; responses are matched to calls by
+ * <p>Many calls may be in flight at once on one connection; responses are matched to calls by
  * call id, in whatever order they come. A call's outcome is reported through its {@link
  * ClientController} (pass one per call; other {@link RpcController}s get only {@code setFailed}).
  * Async callbacks run on the client's callback executor, never on the transport's reader.
  *
- * <p>If the connection is lost, every call in flight fails with {@code UNAVAILABLE}; the next call
- * connects again.
+ * <p><b>Every call ends exactly once, by its deadline</b>, whatever the network, the server or
+ * {@link #close()} do: {@link #callMethod} returns at once (connecting and writing happen on the
+ * client's own I/O threads), a blocking call waits only for its own outcome, and a deadline,
+ * {@link ClientController#startCancel()} or {@code close()} ends a call wherever it is, waiting
+ * for a connection or on one. docs/call-semantics.md says what each failure looks like.
  *
- * <p>Thread-safe. Close it to release its connection and threads; calls still in flight then fail
- * with {@code UNAVAILABLE}.
+ * <p>If the connection is lost, every call on it fails with {@code UNAVAILABLE}; the next call
+ * connects again (after a backoff if an attempt failed).
+ *
+ * <p>Thread-safe. Close it to release its connection and threads.
  */
 public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoCloseable {
+  /** Room left in the header for the codec's own fields besides metadata and names. */
+  static final int HEADER_MARGIN = 512;
+  /**
+   * How much longer than the connect timeout {@link Builder#connect()} waits, at most: the
+   * attempt ends by the timeout on its own; this only covers threads that run late.
+   */
+  private static final long CONNECT_WAIT_SLACK_MILLIS = 5_000;
+
   private final InetSocketAddress address;
   private final Transport transport;
   private final Framing framing;
-  private final Codec codec;
   private final Compressor compressor;
   private final Map<String, Compressor> compressors;
   private final int compressionThreshold;
@@ -71,26 +84,20 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   private final Limits limits;
   private final TransportOptions transportOptions;
   private final OwnedExecutor callbackExecutor;
-  private final ScheduledThreadPoolExecutor timer;
+  /** Connect attempts, writes and closes: the only threads that wait for the network. */
+  private final OwnedExecutor io;
+  private final SystemClock clock;
   private final List<ClientInterceptor> interceptors;
   private final Set<String> oneWayMethods;
   private final boolean waitForReady;
-  private final Backoff backoff;
-  private final Liveness liveness;
-  private final Object connectLock = new Object();
-  /** Open sessions: the current one and any still draining after a graceful go-away. */
-  private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
-  private volatile ClientSession session;
-  private volatile boolean closed;
-  private volatile long nextAttemptNanos = System.nanoTime(); // guarded by connectLock for writes
-  private int failedAttempts; // guarded by connectLock
-  private String lastConnectError = ""; // guarded by connectLock
+  private final Subchannel subchannel;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private RpcClient(Builder b) {
     this.address = Objects.requireNonNull(b.address, "address is required");
     this.transport = b.transport != null ? b.transport : PluginRegistry.defaultFor(Transport.class);
     this.framing = b.framing != null ? b.framing : PluginRegistry.find(Framing.class, "length");
-    this.codec = b.codec != null ? b.codec : PluginRegistry.defaultFor(Codec.class);
+    Codec codec = b.codec != null ? b.codec : PluginRegistry.defaultFor(Codec.class);
     this.compressor =
         b.compressor != null ? b.compressor : PluginRegistry.find(Compressor.class, "identity");
     this.compressors = Map.of(compressor.name(), compressor);
@@ -105,10 +112,12 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     this.interceptors = List.copyOf(b.interceptors);
     this.oneWayMethods = Set.copyOf(b.oneWayMethods);
     this.waitForReady = b.waitForReady;
-    this.backoff = b.backoff;
-    this.liveness = b.liveness;
-    this.timer = new ScheduledThreadPoolExecutor(1, Threads.daemon("protorpc-client-timer"));
-    this.timer.setRemoveOnCancelPolicy(true);
+    this.clock = new SystemClock("protorpc-client-timer");
+    this.io = OwnedExecutor.forBlockingIo("protorpc-client-io");
+    SessionConnector connector = new SessionConnector(transport, transportOptions, limits,
+        framing, codec, compressor, b.liveness, clock, clock.scheduler(), io);
+    this.subchannel = new Subchannel(address, connector, io, clock, b.backoff::delayNanos,
+        transportOptions.connectTimeout().toNanos());
   }
 
   /** A builder; every setting has a default except the address. */
@@ -141,23 +150,18 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
    * connection, after it is lost (until a call reconnects), and while the server is going away.
    */
   public boolean isConnected() {
-    ClientSession s = session;
-    return s != null && s.isUsable();
+    return subchannel.state() == ConnectivityState.READY;
   }
 
-  /** Number of calls waiting for a response right now. */
+  /** Number of calls started and not yet completed: waiting for a connection or a response. */
   public int callsInFlight() {
-    int n = 0;
-    for (ClientSession s : sessions) {
-      n += s.callsInFlight();
-    }
-    return n;
+    return subchannel.callsInFlight();
   }
 
   /**
-   * Starts a call; {@code done} runs exactly once on the callback executor, with the response, or
-   * with null after {@code controller} has been marked failed. A one-way call completes with the
-   * response type's default instance once the request is written.
+   * Starts a call and returns at once; {@code done} runs exactly once on the callback executor,
+   * with the response, or with null after {@code controller} has been marked failed. A one-way
+   * call completes with the response type's default instance once the request is written.
    */
   @Override
   public void callMethod(MethodDescriptor method, RpcController controller, Message request,
@@ -177,7 +181,8 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   }
 
   /**
-   * Makes a call and waits for its outcome. Interrupting the waiting thread cancels the call.
+   * Makes a call and waits for its outcome, which comes by the call's deadline at the latest.
+   * Interrupting the waiting thread cancels the call.
    *
    * @throws RpcException with the call's status if it failed (also recorded in {@code
    *     controller})
@@ -268,182 +273,45 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     return (m, c, r, d) -> interceptor.interceptCall(m, c, r, rest, d);
   }
 
-  /** One call from start to completion, across connection attempts while it waits for ready. */
-  private final class Call {
-    final MethodDescriptor method;
-    final ClientController controller;
-    final Message request;
-    final PendingCall.Listener listener;
-    final Duration timeout;
-    final long deadlineNanos; // Long.MAX_VALUE: none
-    final boolean oneWay;
-    final boolean waitForReady;
-    private final AtomicBoolean completed = new AtomicBoolean();
-    private final AtomicBoolean resent = new AtomicBoolean();
-
-    Call(MethodDescriptor method, ClientController controller, Message request,
-        PendingCall.Listener listener) {
-      this.method = method;
-      this.controller = controller;
-      this.request = request;
-      this.listener = listener;
-      this.timeout = controller.timeout() != null ? controller.timeout() : defaultTimeout;
-      this.deadlineNanos = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-      this.oneWay = controller.isOneWay() || oneWayMethods.contains(method.getFullName());
-      this.waitForReady = controller.waitForReady() != null
-          ? controller.waitForReady() : RpcClient.this.waitForReady;
-    }
-
-    void complete(Status status, Envelope response) {
-      if (completed.compareAndSet(false, true)) {
-        controller.end();
-        listener.onComplete(status, response);
-      }
-    }
-
-    boolean isCompleted() {
-      return completed.get();
-    }
-
-    /** True the first time only: a call is sent again at most once. */
-    boolean markResent() {
-      return resent.compareAndSet(false, true);
-    }
-
-    Status deadlineExceeded(String when) {
-      return Status.of(StatusCode.DEADLINE_EXCEEDED,
-          "deadline of " + timeout.toMillis() + " ms exceeded" + when);
-    }
-  }
-
+  /**
+   * The network link: encodes the request on the caller's thread, then hands the call to the
+   * core, which owns it until its one completion. Returns at once.
+   */
   private void startCall(MethodDescriptor method, ClientController cc, Message request,
-      PendingCall.Listener listener) {
+      ClientCall.Listener listener) {
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(request, "request");
-    Call call = new Call(method, cc, request, listener);
-    cc.begin(() -> call.complete(Status.of(StatusCode.CANCELLED, "cancelled by the client"), null));
-    attempt(call);
-  }
-
-  /** Sends the call on the live connection, or waits for one, or fails it. */
-  private void attempt(Call call) {
-    if (call.isCompleted()) {
-      return; // cancelled while waiting for a connection
-    }
-    long now = System.nanoTime();
-    if (now - call.deadlineNanos >= 0) {
-      call.complete(call.deadlineExceeded(" before a connection was ready"), null);
-      return;
-    }
-    ClientSession s;
-    try {
-      s = session();
-    } catch (IOException e) {
-      if (call.waitForReady && !closed) {
-        long retryAt = Math.max(nextAttemptNanos, now + MIN_RETRY_NANOS);
-        long delay = Math.min(retryAt, call.deadlineNanos) - now;
-        try {
-          timer.schedule(() -> attempt(call), delay, TimeUnit.NANOSECONDS);
-          return;
-        } catch (RejectedExecutionException closing) {
-          // the client closed meanwhile: fail below
-        }
-      }
-      call.complete(Status.of(StatusCode.UNAVAILABLE, e.getMessage()), null);
-      return;
-    }
-    send(s, call, now);
-  }
-
-  private void send(ClientSession s, Call call, long now) {
-    String service = call.method.getService().getFullName();
-    Metadata requested = call.controller.requestMetadata();
+    ClientCall.Listener ending = (status, response) -> {
+      cc.end();
+      listener.onComplete(status, response);
+    };
+    Duration timeout = cc.timeout() != null ? cc.timeout() : defaultTimeout;
+    boolean oneWay = cc.isOneWay() || oneWayMethods.contains(method.getFullName());
+    boolean ready = cc.waitForReady() != null ? cc.waitForReady() : waitForReady;
+    Metadata requested = cc.requestMetadata();
     Metadata metadata = requested.isEmpty() ? Metadata.empty() : requested.copy();
-    int maxRequest = Math.min(limits.maxMessageSize(), s.maxRequestSize());
-    int size = call.request.getSerializedSize();
-    if (size > maxRequest) {
-      call.complete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request of " + size
-          + " bytes exceeds the max message size of " + maxRequest + " bytes"), null);
-      return;
-    }
-    int headerBytes = metadata.byteSize() + service.length() + call.method.getName().length();
-    if (headerBytes > s.peerMaxHeaderSize() - HEADER_MARGIN) {
-      call.complete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request metadata of "
-          + headerBytes + " bytes exceeds the server's header limit of " + s.peerMaxHeaderSize()
-          + " bytes"), null);
+    byte[] bytes = request.toByteArray();
+    if (bytes.length > limits.maxMessageSize()) {
+      ending.onComplete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request of " + bytes.length
+          + " bytes exceeds the max message size of " + limits.maxMessageSize() + " bytes"), null);
       return;
     }
     Session.Compressed payload;
     try {
-      Boolean override = call.controller.compress();
+      Boolean override = cc.compress();
       int threshold = override == null ? compressionThreshold
           : override ? 0 : Integer.MAX_VALUE;
-      payload = Session.compress(s.compressor(), threshold,
-          ByteBuffer.wrap(call.request.toByteArray()));
+      payload = Session.compress(compressor, threshold, ByteBuffer.wrap(bytes));
     } catch (IOException | RuntimeException e) {
-      call.complete(Status.of(StatusCode.INTERNAL, "compression failed: " + e), null);
+      ending.onComplete(Status.of(StatusCode.INTERNAL, "compression failed: " + e), null);
       return;
     }
-    long timeoutMicros = call.deadlineNanos == Long.MAX_VALUE
-        ? 0 : Math.max(1, (call.deadlineNanos - now) / 1000);
-    if (call.oneWay) {
-      try {
-        s.send(Envelope.request(s.nextCallId(), service, call.method.getName(), timeoutMicros,
-            metadata, payload.compression(), payload.payload(), Envelope.FLAG_ONE_WAY));
-        call.complete(Status.OK, null);
-      } catch (IOException | RuntimeException e) {
-        call.complete(Status.of(StatusCode.UNAVAILABLE, "sending the request failed: " + e),
-            null);
-      }
-      return;
-    }
-    PendingCall pending = s.register((status, response) -> {
-      if (response != null && response.isUnprocessed() && call.markResent()) {
-        resend(call);
-      } else {
-        call.complete(status, response);
-      }
-    });
-    if (call.deadlineNanos != Long.MAX_VALUE) {
-      try {
-        pending.setTimer(timer.schedule(() -> s.fail(pending.id, call.deadlineExceeded(""), true),
-            call.deadlineNanos - now, TimeUnit.NANOSECONDS));
-      } catch (RejectedExecutionException closing) {
-        s.fail(pending.id, Status.of(StatusCode.UNAVAILABLE, "client closed"), false);
-        return;
-      }
-    }
-    call.controller.begin(() -> s.fail(pending.id,
-        Status.of(StatusCode.CANCELLED, "cancelled by the client"), true));
-    try {
-      s.send(Envelope.request(pending.id, service, call.method.getName(), timeoutMicros, metadata,
-          payload.compression(), payload.payload()));
-    } catch (IOException | RuntimeException e) {
-      s.fail(pending.id, Status.of(StatusCode.UNAVAILABLE, "sending the request failed: " + e),
-          false);
-    }
+    ClientCall call = new ClientCall(method.getService().getFullName(), method.getName(),
+        metadata, payload.payload(), payload.compression(), bytes.length, oneWay, ready,
+        timeout == null ? 0 : timeout.toNanos(), clock, ending);
+    cc.begin(call::cancel);
+    call.start(subchannel);
   }
-
-  /**
-   * Sends once more a call that a server going away answered without starting it, so a graceful
-   * shutdown costs its callers nothing. On the timer thread, not the reader's: finding a new
-   * connection may mean connecting.
-   */
-  private void resend(Call call) {
-    call.controller.begin(() -> call.complete(
-        Status.of(StatusCode.CANCELLED, "cancelled by the client"), null));
-    try {
-      timer.execute(() -> attempt(call));
-    } catch (RejectedExecutionException closing) {
-      call.complete(Status.of(StatusCode.UNAVAILABLE, "client closed"), null);
-    }
-  }
-
-  /** Room left in the header for the codec's own fields besides metadata and names. */
-  static final int HEADER_MARGIN = 512;
-  /** How long a failed preface write waits for the reader to report the real cause. */
-  private static final long PREFACE_FAILURE_GRACE_MILLIS = 200;
-  private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   /** Turns an outcome into the response message (or null), recording it in the controller. */
   private Message finish(Status status, Envelope response, Message prototype,
@@ -471,99 +339,19 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   }
 
   /**
-   * The live session, connecting (again) if there is none and the backoff allows.
-   *
-   * @throws IOException if not connected: the connection attempt failed, or the backoff after
-   *     the last failure has not run out yet
-   */
-  private ClientSession session() throws IOException {
-    ClientSession s = session;
-    if (s != null && s.isUsable()) {
-      return s;
-    }
-    synchronized (connectLock) {
-      if (closed) {
-        throw new IOException("client is closed");
-      }
-      s = session;
-      if (s != null && s.isUsable()) {
-        return s;
-      }
-      long now = System.nanoTime();
-      if (now - nextAttemptNanos < 0) {
-        throw new IOException("not connected to " + address + " (" + lastConnectError
-            + "); next attempt in " + (nextAttemptNanos - now) / 1_000_000 + " ms");
-      }
-      try {
-        s = open();
-      } catch (IOException e) {
-        failedAttempts++;
-        lastConnectError = e.getMessage();
-        nextAttemptNanos = System.nanoTime() + backoff.delayNanos(failedAttempts);
-        throw e;
-      }
-      failedAttempts = 0;
-      nextAttemptNanos = now;
-      sessions.removeIf(Session::isClosed);
-      sessions.add(s);
-      session = s;
-      return s;
-    }
-  }
-
-  private ClientSession open() throws IOException {
-    ClientSession s = new ClientSession(limits, framing, codec, compressor);
-    Connection c = transport.connect(address, transportOptions, s);
-    s.connection = c;
-    try {
-      try {
-        s.sendPreface();
-      } catch (IOException writeFailed) {
-        // The reader usually knows why the write failed (a TLS alert, a refusal): prefer that.
-        try {
-          s.handshake.get(PREFACE_FAILURE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException noBetterReason) {
-          throw writeFailed;
-        }
-      }
-      s.handshake.get(transportOptions.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      s.startLivenessChecks(liveness, timer, callbackExecutor);
-      return s;
-    } catch (ExecutionException e) {
-      c.close();
-      Throwable cause = e.getCause();
-      throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
-    } catch (TimeoutException e) {
-      c.close();
-      throw new IOException("no protorpc preface from " + address + " within "
-          + transportOptions.connectTimeout().toMillis() + " ms");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      c.close();
-      throw new IOException("interrupted while connecting to " + address);
-    } catch (IOException | RuntimeException e) {
-      c.close();
-      throw e;
-    }
-  }
-
-  /**
-   * Closes the connection and releases the client's threads. Calls in flight fail with {@code
-   * UNAVAILABLE}; their callbacks still run. Idempotent.
+   * Closes the client: every call not yet completed — waiting for a connection or on one — fails
+   * at once with {@code UNAVAILABLE} ("client closed"), and its callback still runs exactly once;
+   * connections are closed and the client's threads end. Returns without waiting for the network.
+   * Idempotent.
    */
   @Override
   public void close() {
-    synchronized (connectLock) {
-      if (closed) {
-        return;
-      }
-      closed = true;
+    if (!closed.compareAndSet(false, true)) {
+      return;
     }
-    for (ClientSession s : sessions) {
-      s.close();
-      s.failAll(Status.of(StatusCode.UNAVAILABLE, "client closed"));
-    }
-    timer.shutdownNow();
+    subchannel.shutdown(Status.of(StatusCode.UNAVAILABLE, "client closed"));
+    clock.close();
+    io.close();
     callbackExecutor.close();
   }
 
@@ -763,18 +551,36 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     }
 
     /**
-     * Connects and completes the handshake.
+     * Connects and completes the handshake, within the connect timeout ({@link
+     * TransportOptions#connectTimeout()}, which covers TCP, TLS and the preface together).
      *
-     * @throws IOException if the server cannot be reached or refuses the connection (for
-     *     instance a framing or compressor it does not have; the message says which)
+     * @throws java.net.ConnectException if nothing accepts connections at the address (the
+     *     message names it)
+     * @throws IOException if the server cannot be reached in time or refuses the connection (for
+     *     instance a framing or compressor it does not have; the message names the address and
+     *     says which)
+     * @throws InterruptedIOException if the calling thread is interrupted while waiting
      * @throws PluginNotFoundException if no transport or codec is installed
      */
     public RpcClient connect() throws IOException {
       RpcClient client = new RpcClient(this);
       try {
-        client.session();
+        client.subchannel.connect().get(client.transportOptions.connectTimeout().toMillis()
+            + CONNECT_WAIT_SLACK_MILLIS, TimeUnit.MILLISECONDS);
         return client;
-      } catch (IOException | RuntimeException e) {
+      } catch (ExecutionException e) {
+        client.close();
+        Throwable cause = e.getCause();
+        throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+      } catch (TimeoutException e) {
+        client.close();
+        throw new IOException("cannot connect to " + client.address + " within "
+            + client.transportOptions.connectTimeout().toMillis() + " ms");
+      } catch (InterruptedException e) {
+        client.close();
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while connecting to " + client.address);
+      } catch (RuntimeException e) {
         client.close();
         throw e;
       }

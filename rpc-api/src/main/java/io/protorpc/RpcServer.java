@@ -6,6 +6,7 @@ import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.Service;
 import io.protorpc.builtin.IdentityCompressor;
+import io.protorpc.reflection.ServerReflection;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Framing;
@@ -14,6 +15,7 @@ import io.protorpc.spi.Threads;
 import io.protorpc.spi.Transport;
 import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -44,7 +46,7 @@ import javax.net.ssl.SSLContext;
  * <p>Calls are dispatched by service full name and method name. Handlers run on the server's
  * executor, never on a transport thread, unless {@link Builder#directExecutor()} asks for exactly
  * that. An unknown service or method is answered with {@code
- * NOT_FOUND}; a handler's exception or {@link ServerController#setFailed} with an error status;
+ * UNIMPLEMENTED} (gRPC's code for it); a handler's exception or {@link ServerController#setFailed} with an error status;
  * neither closes the connection. Input that breaks the protocol closes only its own connection.
  *
  * <p>By default the server accepts every installed framing and codec, so clients choose; restrict
@@ -70,12 +72,46 @@ public final class RpcServer implements AutoCloseable {
   private final Liveness liveness;
   private final Set<ServerSession> sessions = ConcurrentHashMap.newKeySet();
   private final Listener listener;
+  final MemoryBudget budget;
+  /** What one connection may hold before it stops reading (see ServerSession#updateReading). */
+  final long perConnectionBudget;
+  /** Connections whose reading is paused, to read again when memory frees. */
+  private final Set<ServerSession> paused = ConcurrentHashMap.newKeySet();
+  /** When the budget was first seen exhausted by the relief check; 0 while it is not. */
+  private volatile long exhaustedSinceNanos;
+  /** The last connection closed to free memory, until it is gone. */
+  private volatile ServerSession lastClosedForMemory;
   private final CountDownLatch terminated = new CountDownLatch(1);
   private volatile boolean shutdown;
   private volatile boolean closed;
 
-  /** Default of {@link Builder#maxConnections}. */
+  /** Default of {@link Builder#maxConnections}, on a heap of 320 MiB or more. */
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+  /**
+   * What the default connection limit allows an idle plaintext connection on the heap: above the
+   * most measured (docs/limits.md: about 7.5 KiB on the socket transport, JDK 17).
+   */
+  static final int CONNECTION_HEAP_BYTES = 8 * 1024;
+  /** Server connections idle this long are closed by default (see Builder#idleTimeout). */
+  static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
+  /**
+   * {@link #DEFAULT_MAX_CONNECTIONS}, or fewer on a small heap: idle connections alone may take a
+   * quarter of the maximum heap at most, as the memory budget takes another quarter by default.
+   */
+  static int defaultMaxConnections() {
+    long fit = Runtime.getRuntime().maxMemory() / 4 / CONNECTION_HEAP_BYTES;
+    return (int) Math.max(64, Math.min(DEFAULT_MAX_CONNECTIONS, fit));
+  }
+
+  /** How often the server checks whether the budget has been spent for too long. */
+  static final long RELIEF_CHECK_MILLIS = 100;
+  /**
+   * How long the budget may stay spent before the connection holding the most is closed: long
+   * enough for calls in flight to finish and free memory, short enough that peers parking
+   * unfinished frames cannot keep everyone else refused.
+   */
+  static final long RELIEF_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
   /** A registered service: exactly one of {@code async} and {@code blocking} is set. */
   record ServiceEntry(ServiceDescriptor descriptor, Service async, BlockingService blocking) {
@@ -85,7 +121,7 @@ public final class RpcServer implements AutoCloseable {
   }
 
   private RpcServer(Builder b) throws IOException {
-    this.services = Map.copyOf(b.services);
+    this.services = b.servicesToServe();
     this.transport = b.transport != null ? b.transport : PluginRegistry.defaultFor(Transport.class);
     this.framings = b.framings != null ? b.framings : installed(Framing.class);
     this.codecs = b.codecs != null ? b.codecs : installed(Codec.class);
@@ -95,6 +131,11 @@ public final class RpcServer implements AutoCloseable {
           + "to the module path or class path");
     }
     this.limits = b.limits;
+    if (b.memoryBudget > 0 && b.memoryBudget < limits.maxFrameSize()) {
+      throw new IllegalArgumentException("memoryBudget of " + b.memoryBudget + " bytes cannot "
+          + "hold one frame of the max message size plus header (" + limits.maxFrameSize()
+          + " bytes)");
+    }
     this.interceptors = List.copyOf(b.interceptors);
     this.maxConnections = b.maxConnections;
     this.liveness = b.liveness;
@@ -103,6 +144,11 @@ public final class RpcServer implements AutoCloseable {
         ? OwnedExecutor.wrap(b.executor) : OwnedExecutor.create("protorpc-handler", false);
     this.timer = new ScheduledThreadPoolExecutor(1, Threads.daemon("protorpc-server-timer"));
     this.timer.setRemoveOnCancelPolicy(true);
+    this.budget = new MemoryBudget(
+        b.memoryBudget > 0 ? b.memoryBudget : MemoryBudget.defaultLimit(), this::resumePaused);
+    this.perConnectionBudget = Math.max(budget.limit() / 4, 2L * limits.maxFrameSize());
+    timer.scheduleWithFixedDelay(this::relieveMemory, RELIEF_CHECK_MILLIS, RELIEF_CHECK_MILLIS,
+        TimeUnit.MILLISECONDS);
     try {
       TransportOptions options = b.sslContext == null ? b.transportOptions
           : b.transportOptions.toBuilder().sslContext(b.sslContext)
@@ -121,11 +167,31 @@ public final class RpcServer implements AutoCloseable {
         }
         return s;
       });
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
+      timer.shutdownNow();
+      executor.close();
+      throw naming(b.address, e);
+    } catch (RuntimeException e) {
       timer.shutdownNow();
       executor.close();
       throw e;
     }
+  }
+
+  /**
+   * A failure to listen that names the address, keeping the type a caller may catch ({@link
+   * BindException} for an address in use) and the transport's exception as the cause.
+   */
+  private static IOException naming(InetSocketAddress address, IOException e) {
+    String what = "cannot listen on " + address.getHostString() + ":" + address.getPort();
+    String detail = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+    if (detail.contains(what)) {
+      return e;
+    }
+    IOException named = e instanceof BindException
+        ? new BindException(what + ": " + detail) : new IOException(what + ": " + detail);
+    named.initCause(e);
+    return named;
   }
 
   private static <T extends io.protorpc.spi.Plugin> Map<String, T> installed(Class<T> kind) {
@@ -176,8 +242,80 @@ public final class RpcServer implements AutoCloseable {
     return n;
   }
 
+  void readingPaused(ServerSession s, boolean isPaused) {
+    if (isPaused) {
+      paused.add(s);
+    } else {
+      paused.remove(s);
+    }
+  }
+
+  /** Memory freed: connections paused for the budget's sake may read again. */
+  private void resumePaused() {
+    for (ServerSession s : paused) {
+      s.updateReading();
+    }
+  }
+
+  /**
+   * On the timer: if the budget has been spent for longer than the grace period, closes the
+   * connection holding the most (its calls are cancelled, its unfinished frames dropped), one per
+   * check, until memory frees. Never throws: the timer serves every connection.
+   */
+  private void relieveMemory() {
+    try {
+      if (!budget.exhausted()) {
+        if (budget.relieved()) {
+          exhaustedSinceNanos = 0; // hovering just under the limit does not restart the grace
+        }
+        resumePaused(); // a missed relief (a release racing a pause) is caught up here
+        return;
+      }
+      long now = System.nanoTime();
+      if (exhaustedSinceNanos == 0) {
+        exhaustedSinceNanos = now;
+        return;
+      }
+      if (now - exhaustedSinceNanos < RELIEF_GRACE_NANOS) {
+        return;
+      }
+      if (lastClosedForMemory != null) {
+        return; // its memory is not freed yet: closing another now would be one too many
+      }
+      ServerSession biggest = null;
+      for (ServerSession s : sessions) {
+        if (!s.closingForMemory()
+            && (biggest == null || s.heldBytes() > biggest.heldBytes())) {
+          biggest = s;
+        }
+      }
+      if (biggest != null && biggest.heldBytes() > 0) {
+        ServerSession victim = biggest;
+        victim.markClosingForMemory();
+        lastClosedForMemory = victim;
+        try {
+          // not here: telling the client may block on it, and this timer serves every connection
+          executor.execute(() -> victim.closeForMemory(budget.limit()));
+        } catch (RuntimeException | OutOfMemoryError e) {
+          victim.close();
+        }
+      }
+    } catch (Throwable t) {
+      // the next check tries again
+    }
+  }
+
+  /** Bytes counted against the memory budget right now (see {@link Builder#memoryBudget}). */
+  public long memoryInUse() {
+    return budget.used();
+  }
+
   void sessionClosed(ServerSession s) {
+    paused.remove(s);
     sessions.remove(s);
+    if (lastClosedForMemory == s) {
+      lastClosedForMemory = null;
+    }
     if (shutdown && sessions.isEmpty()) {
       shutdownNow();
     }
@@ -228,6 +366,15 @@ public final class RpcServer implements AutoCloseable {
     return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
+  /**
+   * Waits, without a time limit, until the server has terminated. A {@code main} that only serves
+   * calls ends with this, since the server's threads do not keep the JVM alive; it returns once a
+   * {@link #shutdown()} has finished (from a shutdown hook, say) or {@link #shutdownNow()} ran.
+   */
+  public void awaitTermination() throws InterruptedException {
+    terminated.await();
+  }
+
   /** Whether the server has terminated. */
   public boolean isTerminated() {
     return terminated.getCount() == 0;
@@ -274,10 +421,12 @@ public final class RpcServer implements AutoCloseable {
     private TransportOptions transportOptions = TransportOptions.defaults();
     private Executor executor;
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
-    private Liveness liveness = Liveness.defaults();
-    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private Liveness liveness = Liveness.defaults().withIdleTimeout(DEFAULT_IDLE_TIMEOUT);
+    private int maxConnections = defaultMaxConnections();
+    private long memoryBudget; // 0: derived from the heap
     private SSLContext sslContext;
     private boolean requireClientAuth;
+    private boolean reflection;
 
     private Builder() {}
 
@@ -292,7 +441,11 @@ public final class RpcServer implements AutoCloseable {
       return this;
     }
 
-    /** Most open connections; more are refused with a reason and closed. Default 10,000. */
+    /**
+     * Most open connections; more are refused with a reason and closed. Default 10,000, or a
+     * quarter of the maximum heap at 8 KiB a connection if that is fewer (about 8,000 with {@code
+     * -Xmx256m}), so that idle connections alone cannot exhaust the heap.
+     */
     public Builder maxConnections(int connections) {
       if (connections < 1) {
         throw new IllegalArgumentException("maxConnections must be >= 1");
@@ -335,7 +488,11 @@ public final class RpcServer implements AutoCloseable {
       return this;
     }
 
-    /** Closes a connection (with a go-away) after this long without calls. Off by default. */
+    /**
+     * Closes a connection (with a go-away, then at once if the client is still there one more
+     * period later) after this long without calls; counted from the accept, so it also bounds a
+     * connection that never makes a call. Default 5 minutes; {@code Duration.ZERO} turns it off.
+     */
     public Builder idleTimeout(Duration idle) {
       this.liveness = liveness.withIdleTimeout(idle);
       return this;
@@ -368,6 +525,33 @@ public final class RpcServer implements AutoCloseable {
         throw new IllegalArgumentException("service " + name + " is already registered");
       }
       return this;
+    }
+
+    /**
+     * Also serves server reflection ({@link ServerReflection}): the names of this server's
+     * services and the .proto file descriptors that define them, for clients without generated
+     * code such as the {@code protorpc} command line. Off by default, since it tells any caller
+     * the server's whole API.
+     */
+    public Builder reflection() {
+      this.reflection = true;
+      return this;
+    }
+
+    private Map<String, ServiceEntry> servicesToServe() {
+      if (!reflection) {
+        return Map.copyOf(services);
+      }
+      Map<String, ServiceEntry> all = new LinkedHashMap<>(services);
+      List<ServiceDescriptor> served = new ArrayList<>();
+      services.values().forEach(e -> served.add(e.descriptor()));
+      BlockingService r = ServerReflection.newService(served);
+      if (all.putIfAbsent(ServerReflection.SERVICE_NAME,
+          new ServiceEntry(r.getDescriptorForType(), null, r)) != null) {
+        throw new IllegalArgumentException("reflection() and a service named "
+            + ServerReflection.SERVICE_NAME + " were both added");
+      }
+      return Map.copyOf(all);
     }
 
     /** The transport by name; default: the highest-priority installed. */
@@ -458,6 +642,29 @@ public final class RpcServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Most bytes the server holds for messages passing through it, all connections together:
+     * unfinished frames, requests (decompressed, too) until answered, and responses until
+     * written. Default: a quarter of the maximum heap ({@code -Xmx}), at least 16 MiB.
+     *
+     * <p>When they reach it the server refuses new calls with {@code RESOURCE_EXHAUSTED}, stops
+     * reading from every connection that holds any of it (one connection also stops by itself at
+     * a quarter of the budget), and reads again once the count falls below seven eighths of it.
+     * If it stays above seven eighths with the budget spent for half a second, the server closes
+     * the connection holding the most, one every 100 ms, until memory frees. A compressed request takes room for a whole max-size message
+     * while it is decompressed, and is refused with {@code RESOURCE_EXHAUSTED} if there is none.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is less than 1; {@link #start()} throws
+     *     it if the budget cannot hold one frame of the max message size plus header
+     */
+    public Builder memoryBudget(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("memoryBudget must be >= 1 byte: " + bytes);
+      }
+      this.memoryBudget = bytes;
+      return this;
+    }
+
     /** Most calls one connection may have running; the excess gets RESOURCE_EXHAUSTED. Default 1024. */
     public Builder maxCallsInFlight(int calls) {
       this.limits = limits.withMaxCallsInFlight(calls);
@@ -506,7 +713,10 @@ public final class RpcServer implements AutoCloseable {
     /**
      * Binds and starts accepting.
      *
-     * @throws IOException if the address cannot be bound
+     * @throws java.net.BindException if the address is in use or cannot be assigned; the
+     *     message names the address
+     * @throws IOException if listening fails otherwise (the message names the address)
+     * @throws IllegalArgumentException if the memory budget cannot hold one max-size frame
      * @throws PluginNotFoundException if no transport or codec is installed
      */
     public RpcServer start() throws IOException {

@@ -18,7 +18,10 @@ import javax.net.ssl.SSLSession;
  * gone away ({@link #isCanceled()}, {@link #notifyOnCancel}).
  *
  * <p>Thread-safety: all methods may be called from any thread. Set the failure and response
- * metadata before running the call's done callback (or returning from a blocking handler).
+ * metadata before running the call's done callback (or returning from a blocking handler). An
+ * async handler that {@linkplain #setFailed fails} the call and returns without running {@code
+ * done} is answered with that failure as it returns; the call is answered once, so a {@code done}
+ * run later is ignored.
  */
 public final class ServerController implements RpcController {
   private static final System.Logger LOG = System.getLogger(ServerController.class.getName());

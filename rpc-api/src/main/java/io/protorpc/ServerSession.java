@@ -21,6 +21,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** The server role of one connection: accepts the preface, runs calls on the executor, answers them. */
 final class ServerSession extends Session {
@@ -36,6 +37,9 @@ final class ServerSession extends Session {
   private volatile boolean idleGoAwaySent;
   /** The first compressor the client listed that we have, for responses; null for none. */
   private volatile Compressor responseCompressor;
+  /** This connection's share of the server's memory budget (see {@link #hold}). */
+  private final AtomicLong held = new AtomicLong();
+  private boolean readingPaused; // guarded by this
 
   ServerSession(RpcServer server, Connection connection) {
     super(server.limits);
@@ -51,12 +55,78 @@ final class ServerSession extends Session {
     final boolean oneWay;
     final AtomicBoolean answered = new AtomicBoolean();
     volatile Future<?> deadlineTimer;
+    private long heldBytes; // guarded by this; -1 once released
 
     ServerCall(long id, ServerController controller, String compression, boolean oneWay) {
       this.id = id;
       this.controller = controller;
       this.compression = compression;
       this.oneWay = oneWay;
+    }
+
+    /** Adds to what the call holds; false (nothing added) once it was answered and let go. */
+    synchronized boolean addHeld(long bytes) {
+      if (heldBytes < 0) {
+        return false;
+      }
+      heldBytes += bytes;
+      return true;
+    }
+
+    /** What the call held, now let go; 0 the second time. */
+    synchronized long releaseHeld() {
+      long h = Math.max(0, heldBytes);
+      heldBytes = -1;
+      return h;
+    }
+  }
+
+  // ---------------------------------------------------------------- memory budget
+
+  @Override
+  void onPartialFrameBytes(long delta) {
+    hold(delta);
+  }
+
+  /** Bytes this connection holds, counted in the server's budget; its reading follows. */
+  private void hold(long delta) {
+    if (delta == 0) {
+      return;
+    }
+    held.addAndGet(delta);
+    server.budget.add(delta);
+    updateReading();
+  }
+
+  private void holdFor(ServerCall call, long bytes) {
+    if (call.addHeld(bytes)) {
+      hold(bytes);
+    }
+  }
+
+  long heldBytes() {
+    return held.get();
+  }
+
+  /**
+   * Pauses reading while this connection holds more than its share of the budget, or holds
+   * anything while the whole budget is spent; reads again below half its share once the budget
+   * has room (the server calls this for paused connections when memory frees). A connection
+   * holding nothing reads on even then: its small calls are answered, refused.
+   */
+  void updateReading() {
+    long h = held.get();
+    boolean pause;
+    synchronized (this) {
+      long share = readingPaused ? server.perConnectionBudget / 2 : server.perConnectionBudget;
+      pause = h >= share || (h > 0 && server.budget.exhausted());
+      if (pause == readingPaused) {
+        return;
+      }
+      readingPaused = pause;
+      // under the lock, so that the transport and the server's set see the changes in order
+      connection.pauseReading(pause);
+      server.readingPaused(this, pause);
     }
   }
 
@@ -148,12 +218,12 @@ final class ServerSession extends Session {
     }
     RpcServer.ServiceEntry entry = server.services.get(e.service());
     if (entry == null) {
-      answerEarly(e, Status.of(StatusCode.NOT_FOUND, "unknown service '" + e.service() + "'"));
+      answerEarly(e, Status.of(StatusCode.UNIMPLEMENTED, "unknown service '" + e.service() + "'"));
       return;
     }
     MethodDescriptor method = entry.descriptor().findMethodByName(e.method());
     if (method == null) {
-      answerEarly(e, Status.of(StatusCode.NOT_FOUND,
+      answerEarly(e, Status.of(StatusCode.UNIMPLEMENTED,
           "service '" + e.service() + "' has no method '" + e.method() + "'"));
       return;
     }
@@ -162,12 +232,18 @@ final class ServerSession extends Session {
           + "this connection (limit " + limits.maxCallsInFlight() + ")"));
       return;
     }
+    if (server.budget.exhausted()) {
+      answerEarly(e, Status.of(StatusCode.RESOURCE_EXHAUSTED, "server memory budget of "
+          + server.budget.limit() + " bytes is in use; try again later"));
+      return;
+    }
     long now = System.nanoTime();
     long deadline = e.timeoutMicros() > 0
         ? now + Math.min(e.timeoutMicros(), Long.MAX_VALUE / 4000) * 1000 : Long.MAX_VALUE;
     ServerCall call = new ServerCall(id, new ServerController(e.service(), e.method(),
         connection.remoteAddress(), connection.sslSession().orElse(null), e.metadata(), deadline), e.compression(), e.isOneWay());
     active.put(id, call);
+    holdFor(call, e.payload().remaining()); // the request's bytes, until it is answered
     if (deadline != Long.MAX_VALUE) {
       // The client fails the call itself at the deadline; here we only stop caring about it.
       call.deadlineTimer = server.timer.schedule(() -> cancel(call, "deadline exceeded"),
@@ -176,7 +252,8 @@ final class ServerSession extends Session {
     ByteBuffer payload = e.payload();
     try {
       server.executor.execute(() -> run(entry, method, call, payload));
-    } catch (RejectedExecutionException ex) {
+    } catch (RejectedExecutionException | OutOfMemoryError ex) {
+      // a full queue, or no thread could be made for the call
       answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED, "server is overloaded"));
     }
   }
@@ -208,8 +285,26 @@ final class ServerSession extends Session {
       return;
     }
     Message request;
+    boolean inflates = !call.compression.isEmpty() && !call.compression.equals("identity");
+    // Room for the largest result is taken before inflating, so concurrent decompressions cannot
+    // together outgrow the budget; the call then keeps what the result really holds.
+    if (inflates && !server.budget.tryAcquire(limits.maxMessageSize())) {
+      answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED, "server memory budget of "
+          + server.budget.limit() + " bytes has no room to decompress the request"));
+      return;
+    }
     try {
-      ByteBuffer bytes = decompress(limits, server.compressors, call.compression, payload);
+      ByteBuffer bytes;
+      try {
+        bytes = decompress(limits, server.compressors, call.compression, payload);
+      } finally {
+        if (inflates) {
+          server.budget.release(limits.maxMessageSize());
+        }
+      }
+      if (inflates) {
+        holdFor(call, bytes.remaining());
+      }
       request = parse(entry.requestPrototype(method), bytes);
     } catch (LimitExceededException ex) {
       answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED, ex.getMessage()));
@@ -218,7 +313,12 @@ final class ServerSession extends Session {
       answer(call, null, Status.of(StatusCode.INVALID_ARGUMENT, "request is not a valid "
           + method.getInputType().getFullName() + ": " + ex.getMessage()));
       return;
-    } catch (IOException | RuntimeException ex) {
+    } catch (OutOfMemoryError ex) {
+      answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED,
+          "server out of memory decoding the request"));
+      return;
+    } catch (IOException | RuntimeException | Error ex) {
+      // an Error too: the call is answered and its slot freed, and this thread goes on
       answer(call, null, Status.of(StatusCode.INTERNAL, "cannot decode request: " + ex));
       return;
     }
@@ -226,11 +326,26 @@ final class ServerSession extends Session {
       server.chain(entry, method).handle(call.controller, request,
           response -> answer(call, response, null));
     } catch (RuntimeException ex) {
+      logHandlerFailure(call, ex);
       answer(call, null, Status.of(StatusCode.UNKNOWN, handlerFailure(ex)));
+      return;
     } catch (Error err) {
+      logHandlerFailure(call, err);
       answer(call, null, Status.of(StatusCode.INTERNAL, handlerFailure(err)));
-      throw err;
+      return;
     }
+    if (call.controller.failed()) {
+      // An async handler that failed its controller and returned without calling done: answer
+      // with that failure now rather than leave the call to its deadline. answer() sends once, so
+      // a done call the handler makes later is ignored.
+      answer(call, null, null);
+    }
+  }
+
+  /** The server's own record of a handler that threw: logged once per call, with the method. */
+  private static void logHandlerFailure(ServerCall call, Throwable t) {
+    LOG.log(System.Logger.Level.WARNING, "handler of " + call.controller.serviceName() + "/"
+        + call.controller.methodName() + " threw; the call is answered with an error", t);
   }
 
   /** Runs the service method itself: the last link of the interceptor chain. */
@@ -278,6 +393,7 @@ final class ServerSession extends Session {
         sendAnswer(call, response, error);
       } // else: nobody is waiting for it
     } finally {
+      hold(-call.releaseHeld());
       if (draining && active.isEmpty()) {
         close();
       }
@@ -291,6 +407,7 @@ final class ServerSession extends Session {
         : Status.OK;
     Metadata metadata = call.controller.responseMetadata();
     Compressed payload = new Compressed("", null);
+    long serialized = 0; // counted in the budget from serializing to written
     if (status.isOk()) {
       int size = response.getSerializedSize();
       int max = Math.min(peerMaxMessageSize, limits.maxMessageSize());
@@ -298,6 +415,8 @@ final class ServerSession extends Session {
         status = Status.of(StatusCode.RESOURCE_EXHAUSTED, "response of " + size
             + " bytes exceeds the max message size of " + max + " bytes");
       } else {
+        serialized = size;
+        hold(serialized);
         try {
           // the request's compressor if it had one, else the one the client prefers
           Compressor c = call.compression.isEmpty()
@@ -321,11 +440,19 @@ final class ServerSession extends Session {
       metadata = null;
       payload = new Compressed("", null);
     }
+    // Until written, the response is held in its serialized form and again as what goes out (the
+    // compressed payload and its encoded frame): a peer that does not read its responses holds
+    // this connection's share of the budget.
+    long responseBytes = serialized
+        + (payload.payload() == null ? 0 : 2L * payload.payload().remaining());
+    hold(responseBytes - serialized);
     try {
       send(Envelope.response(call.id, status, metadata, payload.compression(),
           payload.payload()));
     } catch (IOException | RuntimeException ex) {
       LOG.log(System.Logger.Level.DEBUG, "could not send the response to call " + call.id, ex);
+    } finally {
+      hold(-responseBytes);
     }
   }
 
@@ -335,6 +462,29 @@ final class ServerSession extends Session {
     }
     return Status.of(s.code(), s.message().substring(0, MAX_STATUS_MESSAGE) + "...")
         .withDetails(s.details().orElse(null));
+  }
+
+  private volatile boolean closingForMemory;
+
+  boolean closingForMemory() {
+    return closingForMemory;
+  }
+
+  void markClosingForMemory() {
+    closingForMemory = true;
+  }
+
+  /** Closes this connection to free memory, telling the client why (a go-away). */
+  void closeForMemory(long budgetBytes) {
+    LOG.log(System.Logger.Level.WARNING, "closing the connection from "
+        + connection.remoteAddress() + ", which holds " + held.get() + " bytes, the most while"
+        + " the server's memory budget of " + budgetBytes + " bytes has been spent");
+    if (framesStarted()) {
+      sendQuietly(Envelope.control(Envelope.Kind.GOAWAY, 0, Status.of(
+          StatusCode.RESOURCE_EXHAUSTED, "server memory budget spent; closing the connection"
+          + " holding the most"), null));
+    }
+    close();
   }
 
   @Override

@@ -33,6 +33,10 @@ abstract class Session implements ConnectionHandler {
   volatile Connection connection;
   private final Preface.Decoder prefaceDecoder = new Preface.Decoder();
   private FrameDecoder frameDecoder;
+  // Bytes of unfinished frames, as the reader sees them (reader thread only; see accountPartial).
+  private long partialBytes;
+  private long frameBytesThisRead;
+  private boolean frameEndedThisRead;
   volatile Framing framing;
   volatile Codec codec;
   private volatile boolean closed;
@@ -76,10 +80,23 @@ abstract class Session implements ConnectionHandler {
       return;
     }
     try {
-      keepAliveTask = timer.scheduleWithFixedDelay(() -> checkLiveness(liveness, pingExecutor),
-          period, period, TimeUnit.NANOSECONDS);
+      keepAliveTask = timer.scheduleWithFixedDelay(() -> checkLivenessOrClose(liveness,
+          pingExecutor), period, period, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       close(); // the owner is shutting down
+    }
+  }
+
+  /**
+   * A failing check would silently end this connection's periodic task (and with it every later
+   * check), so any Throwable closes the connection instead; the timer thread goes on.
+   */
+  private void checkLivenessOrClose(Liveness k, Executor pingExecutor) {
+    try {
+      checkLiveness(k, pingExecutor);
+    } catch (Throwable t) {
+      stopKeepAlive();
+      close();
     }
   }
 
@@ -154,6 +171,12 @@ abstract class Session implements ConnectionHandler {
   /** The connection is gone; called once. */
   abstract void onConnectionClosed(Throwable cause);
 
+  /**
+   * The bytes this connection holds in unfinished frames changed by {@code delta} (negative:
+   * fewer). Called on the reader; the server counts them against its memory budget.
+   */
+  void onPartialFrameBytes(long delta) {}
+
   final void startFrames(Framing framing, Codec codec) {
     this.framing = framing;
     this.codec = codec;
@@ -182,7 +205,9 @@ abstract class Session implements ConnectionHandler {
           return;
         }
       }
+      int bytes = data.remaining();
       frameDecoder.decode(data, this::onFrame);
+      accountPartial(bytes);
     } catch (ProtocolException e) {
       fail(e);
     } catch (UncheckedProtocolException e) {
@@ -209,6 +234,7 @@ abstract class Session implements ConnectionHandler {
     }
     try {
       frameDecoder.readInto(bytes, this::onFrame);
+      accountPartial(bytes);
     } catch (ProtocolException e) {
       fail(e);
     } catch (UncheckedProtocolException e) {
@@ -226,7 +252,26 @@ abstract class Session implements ConnectionHandler {
     return !closed;
   }
 
+  /**
+   * After {@code bytes} went to the frame decoder: what it now holds of an unfinished frame. Bytes
+   * that ended a frame in this read are no longer partial; the framing's own overhead is counted
+   * as partial until a frame ends, so the figure errs high, never low.
+   */
+  private void accountPartial(int bytes) {
+    long before = partialBytes;
+    long after = !frameDecoder.hasPartialFrame() ? 0
+        : frameEndedThisRead ? Math.max(0, bytes - frameBytesThisRead) : before + bytes;
+    frameEndedThisRead = false;
+    frameBytesThisRead = 0;
+    partialBytes = after;
+    if (after != before) {
+      onPartialFrameBytes(after - before);
+    }
+  }
+
   private void onFrame(ByteBuffer frame) {
+    frameEndedThisRead = true;
+    frameBytesThisRead += frame.remaining();
     if (closed) {
       return;
     }
@@ -248,6 +293,10 @@ abstract class Session implements ConnectionHandler {
   public final void onClosed(Throwable cause) {
     closed = true;
     stopKeepAlive();
+    if (partialBytes != 0) {
+      onPartialFrameBytes(-partialBytes); // on the reader too: the transport calls it there
+      partialBytes = 0;
+    }
     onConnectionClosed(cause);
   }
 
@@ -258,6 +307,27 @@ abstract class Session implements ConnectionHandler {
       throw new IOException("connection closed");
     }
     write(c, framing.encode(codec.encode(envelope)));
+  }
+
+  /** Encodes several envelopes and writes them as one write: one syscall where the transport can. */
+  final void sendAll(java.util.List<Envelope> envelopes) throws IOException {
+    Connection c = connection;
+    if (c == null || closed) {
+      throw new IOException("connection closed");
+    }
+    ByteBuffer[][] parts = new ByteBuffer[envelopes.size()][];
+    int count = 0;
+    for (int i = 0; i < parts.length; i++) {
+      parts[i] = framing.encode(codec.encode(envelopes.get(i)));
+      count += parts[i].length;
+    }
+    ByteBuffer[] all = new ByteBuffer[count];
+    int at = 0;
+    for (ByteBuffer[] p : parts) {
+      System.arraycopy(p, 0, all, at, p.length);
+      at += p.length;
+    }
+    write(c, all);
   }
 
   /** Writes, keeping track of writes in progress for the write timeout. */

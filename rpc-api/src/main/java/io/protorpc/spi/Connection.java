@@ -26,6 +26,18 @@ public interface Connection {
    */
   void write(ByteBuffer... buffers) throws IOException;
 
+  /**
+   * Stops reading from the peer ({@code true}) or reads again ({@code false}): the core's
+   * backpressure, used while this connection holds too much of the endpoint's memory budget.
+   * Bytes already read may still be delivered after a pause; the peer's bytes then wait in the
+   * kernel and, once its buffers are full, the peer's writes block. May be called from any thread;
+   * the last call wins. Writes and {@link #close()} work as usual while paused.
+   *
+   * <p>The default does nothing: a transport without it keeps reading, and the core then bounds
+   * its memory only by refusing new calls and closing the connections that hold the most.
+   */
+  default void pauseReading(boolean paused) {}
+
   /** Closes the connection; idempotent. Buffered writes are flushed where that cannot block long. */
   void close();
 

@@ -1,13 +1,21 @@
 package io.protorpc.examples;
 
+import com.google.protobuf.Message;
+import com.google.protobuf.RpcCallback;
 import com.google.protobuf.ServiceException;
+import io.protorpc.Metadata;
 import io.protorpc.PluginNotFoundException;
 import io.protorpc.PluginRegistry;
 import io.protorpc.RpcClient;
 import io.protorpc.RpcServer;
+import io.protorpc.examples.calculator.CalculatorRpc;
+import io.protorpc.ServerController;
+import io.protorpc.ServerInterceptor;
+import io.protorpc.Status;
+import io.protorpc.StatusCode;
 import io.protorpc.examples.echo.EchoService;
-import io.protorpc.examples.game.Game;
-import io.protorpc.examples.recommend.Recommend;
+import io.protorpc.examples.game.GameRpc;
+import io.protorpc.examples.recommend.RecommendRpc;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Framing;
@@ -34,7 +42,9 @@ import java.util.concurrent.CountDownLatch;
  *     starts a server per installed transport and, for every installed framing and compressor,
  *     a client that calls the four example services; prints a table of the outcome
  * Demo server --port N [--transport T] [--bind ADDRESS]
- *     serves the four example services until killed (port 0: any free port, printed)
+ *     serves the four example services and server reflection until killed (port 0: any free
+ *     port, printed); echoes each call's request metadata as its response metadata, and waits
+ *     before answering when asked to with a {@code delay-ms} entry
  * Demo client --port N [--host H] [--transport T] [--framing F] [--compressor C] [--calls N]
  *     calls a running demo server with one configuration and prints its row of the table
  * </pre>
@@ -215,15 +225,22 @@ public final class Demo {
   /** A server builder with the four example services added. */
   static RpcServer.Builder serving(RpcServer.Builder builder) {
     return builder
-        .addService(new CalculatorService())
-        .addService(Game.newReflectiveService(new GameService()))
-        .addService(Recommend.newReflectiveBlockingService(new RecommendService()))
+        .addService(CalculatorRpc.bindService(new CalculatorService()))
+        .addService(GameRpc.bindService(new GameService()))
+        .addService(RecommendRpc.bindService(new RecommendService()))
         .addService(EchoService.newReflectiveBlockingService(new EchoServiceImpl()));
   }
 
-  /** Starts the {@code server} mode's server and says where it listens and what it accepts. */
+  /**
+   * Starts the {@code server} mode's server and says where it listens and what it accepts. It
+   * serves reflection too, so the {@code protorpc} command line can call it, and answers every
+   * call with the request's metadata as its response metadata, so a caller sees what arrived
+   * ({@link #echoMetadata}).
+   */
   static RpcServer startServer(Options options, PrintStream out) throws IOException {
     RpcServer.Builder builder = serving(RpcServer.builder())
+        .reflection()
+        .intercept(Demo::echoMetadata)
         .address(new InetSocketAddress(options.bind, options.port));
     if (options.transport != null) {
       builder.transport(options.transport);
@@ -234,9 +251,40 @@ public final class Demo {
     out.println("port " + server.port());
     out.println("framings: " + String.join(", ", server.framingNames()) + "; compressors: "
         + String.join(", ", server.compressorNames()));
-    out.println("services: Calculator, Game, Recommend, EchoService. Stop it with Ctrl-C.");
+    out.println("services: Calculator, Game, Recommend, EchoService, and server reflection"
+        + " (try: ./protorpc list 127.0.0.1:" + server.port() + "). Stop it with Ctrl-C.");
     out.flush();
     return server;
+  }
+
+  /** Longest wait a {@code delay-ms} metadata entry asks the server mode for. */
+  static final long MAX_DELAY_MILLIS = 10_000;
+
+  /**
+   * The server mode's interceptor: copies the request's metadata into the response's, and waits
+   * {@code delay-ms} milliseconds (at most {@link #MAX_DELAY_MILLIS}) first when the request's
+   * metadata has that entry, so that a client can watch its deadline pass.
+   */
+  private static void echoMetadata(ServerController controller, Message request,
+      ServerInterceptor.Next next, RpcCallback<Message> done) {
+    Metadata in = controller.requestMetadata();
+    for (String key : in.keys()) {
+      controller.responseMetadata().putBytes(key, in.getBytes(key));
+    }
+    String delay = in.get("delay-ms");
+    if (delay != null) {
+      try {
+        Thread.sleep(Math.min(Math.max(0, Long.parseLong(delay)), MAX_DELAY_MILLIS));
+      } catch (NumberFormatException e) {
+        controller.setFailed(Status.of(StatusCode.INVALID_ARGUMENT,
+            "delay-ms wants a whole number of milliseconds, not '" + delay + "'"));
+        done.run(null);
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    next.handle(controller, request, done);
   }
 
   private static void serveUntilInterrupted(Options options, PrintStream out)

@@ -1,28 +1,27 @@
 package io.protorpc.examples;
 
-import com.google.protobuf.RpcCallback;
-import com.google.protobuf.RpcController;
-import io.protorpc.examples.game.Game;
+import io.protorpc.ServerController;
+import io.protorpc.examples.game.GameRpc;
 import io.protorpc.examples.game.RequestMessage;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The game server's side of {@code Game.ConnectServer}: it greets each player by the message they
- * connected with and tells them how many connections it has answered. Written against the async
- * {@link Game.Interface}: the answer goes to {@code done}, which may run on any thread.
+ * connected with and tells them how many connections it has answered. Written against the
+ * generated {@link GameRpc.AsyncService}: the answer is a future, which may complete on any thread.
  *
- * <p>Serve it with {@code RpcServer.builder().addService(Game.newReflectiveService(new
- * GameService()))}.
+ * <p>Serve it with {@code RpcServer.builder().addService(GameRpc.bindService(new GameService()))}.
  */
-public final class GameService implements Game.Interface {
+public final class GameService implements GameRpc.AsyncService {
   private final AtomicLong connections = new AtomicLong();
 
   @Override
-  public void connectServer(RpcController controller, RequestMessage request,
-      RpcCallback<RequestMessage> done) {
+  public CompletableFuture<RequestMessage> connectServer(RequestMessage request,
+      ServerController call) {
     long n = connections.incrementAndGet();
     String player = request.getMessage().isBlank() ? "stranger" : request.getMessage();
-    done.run(RequestMessage.newBuilder()
+    return CompletableFuture.completedFuture(RequestMessage.newBuilder()
         .setMessage(greeting(player, n))
         .build());
   }

@@ -1,12 +1,12 @@
 package io.protorpc.examples;
 
-import com.google.protobuf.RpcController;
 import io.protorpc.RpcException;
+import io.protorpc.ServerController;
 import io.protorpc.StatusCode;
 import io.protorpc.examples.recommend.Article;
 import io.protorpc.examples.recommend.ArticleInfo;
 import io.protorpc.examples.recommend.ArticleResponse;
-import io.protorpc.examples.recommend.Recommend;
+import io.protorpc.examples.recommend.RecommendRpc;
 import io.protorpc.examples.recommend.UserRequest;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,11 +21,11 @@ import java.util.SplittableRandom;
  * come from a made-up catalog, chosen by a generator seeded with the user and the time stamp, so
  * the same request always gets the same answer.
  *
- * <p>Written against the {@link Recommend.BlockingInterface}: it returns its answer or throws
- * {@link RpcException} to fail the call with a chosen status. Serve it with {@code
- * RpcServer.builder().addService(Recommend.newReflectiveBlockingService(new RecommendService()))}.
+ * <p>Written against the generated {@link RecommendRpc.BlockingService}: it returns its answer or
+ * throws {@link RpcException} to fail the call with a chosen status. Serve it with {@code
+ * RpcServer.builder().addService(RecommendRpc.bindService(new RecommendService()))}.
  */
-public final class RecommendService implements Recommend.BlockingInterface {
+public final class RecommendService implements RecommendRpc.BlockingService {
   /** The most articles one request may ask for; more is answered with INVALID_ARGUMENT. */
   public static final int MAX_ARTICLES = 1000;
 
@@ -33,7 +33,7 @@ public final class RecommendService implements Recommend.BlockingInterface {
   private static final long CATALOG_SIZE = 50_000_000L;
 
   @Override
-  public ArticleResponse userRecommend(RpcController controller, UserRequest request)
+  public ArticleResponse userRecommend(UserRequest request, ServerController call)
       throws RpcException {
     int count = request.getArticleNum();
     if (count < 0 || count > MAX_ARTICLES) {

@@ -6,15 +6,15 @@ import io.protorpc.ClientController;
 import io.protorpc.RpcClient;
 import io.protorpc.RpcException;
 import io.protorpc.StatusCode;
-import io.protorpc.examples.calculator.Calculator;
+import io.protorpc.examples.calculator.CalculatorRpc;
 import io.protorpc.examples.calculator.DivideRequest;
 import io.protorpc.examples.calculator.InvalidOperation;
 import io.protorpc.examples.echo.EchoMessage;
 import io.protorpc.examples.echo.EchoService;
-import io.protorpc.examples.game.Game;
+import io.protorpc.examples.game.GameRpc;
 import io.protorpc.examples.game.RequestMessage;
 import io.protorpc.examples.recommend.ArticleResponse;
-import io.protorpc.examples.recommend.Recommend;
+import io.protorpc.examples.recommend.RecommendRpc;
 import io.protorpc.examples.recommend.UserRequest;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -87,9 +87,9 @@ final class Workload {
   Result run(RpcClient client, ByteCountingTransport counter) throws InterruptedException {
     long bytesBefore = counter.bytesTotal();
     int succeeded = 0;
-    Calculator.BlockingInterface calc = Calculator.newBlockingStub(client);
-    Game.BlockingInterface game = Game.newBlockingStub(client);
-    Recommend.BlockingInterface recommend = Recommend.newBlockingStub(client);
+    CalculatorRpc.BlockingStub calc = CalculatorRpc.newBlockingStub(client);
+    GameRpc.BlockingStub game = GameRpc.newBlockingStub(client);
+    RecommendRpc.BlockingStub recommend = RecommendRpc.newBlockingStub(client);
     for (int i = 0; i < perService; i++) {
       succeeded += divides(calc, i) + connects(game, i) + recommends(recommend, i);
     }
@@ -112,44 +112,41 @@ final class Workload {
   }
 
   /** Divide(i, 4) on even i; on odd i, division by zero, which must fail as InvalidOperation. */
-  private static int divides(Calculator.BlockingInterface calc, int i) {
-    ClientController c = new ClientController();
+  private static int divides(CalculatorRpc.BlockingStub calc, int i) {
     try {
       if (i % 2 == 0) {
-        float q = calc.divide(c, DivideRequest.newBuilder().setNum1(i).setNum2(4).build())
+        float q = calc.divide(DivideRequest.newBuilder().setNum1(i).setNum2(4).build())
             .getResult();
         return q == i / 4f ? 1 : 0;
       }
-      calc.divide(c, DivideRequest.newBuilder().setNum1(i).setNum2(0).build());
+      calc.divide(DivideRequest.newBuilder().setNum1(i).setNum2(0).build());
       return 0; // dividing by zero must fail
     } catch (RpcException e) {
       boolean expected = i % 2 == 1 && e.code() == StatusCode.INVALID_ARGUMENT
           && e.status().details(InvalidOperation.class).isPresent();
       return expected ? 1 : 0;
-    } catch (ServiceException e) {
-      return 0;
     }
   }
 
-  private static int connects(Game.BlockingInterface game, int i) {
+  private static int connects(GameRpc.BlockingStub game, int i) {
     String player = "player-" + i;
     try {
-      RequestMessage answer = game.connectServer(new ClientController(),
+      RequestMessage answer = game.connectServer(
           RequestMessage.newBuilder().setMessage(player).build());
       return answer.getMessage().startsWith("welcome, " + player + " ") ? 1 : 0;
-    } catch (ServiceException e) {
+    } catch (RpcException e) {
       return 0;
     }
   }
 
-  private static int recommends(Recommend.BlockingInterface recommend, int i) {
+  private static int recommends(RecommendRpc.BlockingStub recommend, int i) {
     long now = System.currentTimeMillis();
     try {
-      ArticleResponse r = recommend.userRecommend(new ClientController(), UserRequest.newBuilder()
+      ArticleResponse r = recommend.userRecommend(UserRequest.newBuilder()
           .setUserId(1000 + i).setArticleNum(ARTICLES).setTimeStamp(now).build());
       return r.getExposure() == ARTICLES && r.getArticlesCount() == ARTICLES
           && r.getTimeStamp() == now ? 1 : 0;
-    } catch (ServiceException e) {
+    } catch (RpcException e) {
       return 0;
     }
   }
@@ -186,27 +183,26 @@ final class Workload {
 
   /** Calls each service once with a telling request and prints what came back. */
   static void showServices(RpcClient client, PrintStream out) throws ServiceException {
-    Calculator.BlockingInterface calc = Calculator.newBlockingStub(client);
-    out.println("Calculator.Divide(10, 4) = " + calc.divide(new ClientController(),
+    CalculatorRpc.BlockingStub calc = CalculatorRpc.newBlockingStub(client);
+    out.println("Calculator.Divide(10, 4) = " + calc.divide(
         DivideRequest.newBuilder().setNum1(10).setNum2(4).build()).getResult());
-    out.println("Calculator.Divide(7) = " + calc.divide(new ClientController(),
+    out.println("Calculator.Divide(7) = " + calc.divide(
         DivideRequest.newBuilder().setNum1(7).build()).getResult() + "   (num2 defaults to 1)");
-    ClientController c = new ClientController();
     try {
-      calc.divide(c, DivideRequest.newBuilder().setNum1(1).setNum2(0).build());
+      calc.divide(DivideRequest.newBuilder().setNum1(1).setNum2(0).build());
       out.println("Calculator.Divide(1, 0) unexpectedly succeeded");
     } catch (RpcException e) {
       InvalidOperation op = e.status().details(InvalidOperation.class).orElseThrow();
-      out.println("Calculator.Divide(1, 0) failed: " + e.code() + " \"" + c.errorText()
+      out.println("Calculator.Divide(1, 0) failed: " + e.code() + " \"" + e.status().message()
           + "\", InvalidOperation{what_op=" + op.getWhatOp() + ", why=" + op.getWhy() + "}");
     }
 
-    RequestMessage hello = Game.newBlockingStub(client).connectServer(new ClientController(),
+    RequestMessage hello = GameRpc.newBlockingStub(client).connectServer(
         RequestMessage.newBuilder().setMessage("ada").build());
     out.println("Game.ConnectServer(\"ada\") = \"" + hello.getMessage() + "\"");
 
-    Recommend.BlockingInterface recommend = Recommend.newBlockingStub(client);
-    ArticleResponse r = recommend.userRecommend(new ClientController(), UserRequest.newBuilder()
+    RecommendRpc.BlockingStub recommend = RecommendRpc.newBlockingStub(client);
+    ArticleResponse r = recommend.userRecommend(UserRequest.newBuilder()
         .setUserId(42).setArticleNum(3).setTimeStamp(System.currentTimeMillis()).build());
     StringBuilder articles = new StringBuilder();
     r.getArticlesList().forEach(a -> articles.append(articles.length() == 0 ? "" : ", ")
@@ -215,7 +211,7 @@ final class Workload {
     out.println("Recommend.UserRecommend(user 42, 3 articles): exposure " + r.getExposure() + ": "
         + articles);
     try {
-      recommend.userRecommend(new ClientController(),
+      recommend.userRecommend(
           UserRequest.newBuilder().setUserId(42).setArticleNum(5000).build());
       out.println("Recommend.UserRecommend(5000 articles) unexpectedly succeeded");
     } catch (RpcException e) {

@@ -4,12 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.protorpc.ClientController;
 import io.protorpc.RpcException;
 import io.protorpc.StatusCode;
 import io.protorpc.examples.recommend.Article;
 import io.protorpc.examples.recommend.ArticleResponse;
-import io.protorpc.examples.recommend.Recommend;
+import io.protorpc.examples.recommend.RecommendRpc;
 import io.protorpc.examples.recommend.UserRequest;
 import java.util.HashSet;
 import java.util.List;
@@ -27,9 +26,9 @@ class RecommendTest {
   @ValueSource(strings = {"length", "delimiter"})
   void recommendsDistinctArticlesMostViewedFirst(String framing) throws Exception {
     try (Loopback loopback = Loopback.connect(framing)) {
-      Recommend.BlockingInterface recommend = Recommend.newBlockingStub(loopback.client);
+      RecommendRpc.BlockingStub recommend = RecommendRpc.newBlockingStub(loopback.client);
       for (int n : new int[] {0, 1, 20, RecommendService.MAX_ARTICLES}) {
-        ArticleResponse r = recommend.userRecommend(new ClientController(), request(7, n));
+        ArticleResponse r = recommend.userRecommend(request(7, n));
         assertEquals(n, r.getExposure());
         assertEquals(n, r.getArticlesCount());
         assertEquals(1_700_000_000_000L, r.getTimeStamp(), "the request's time stamp");
@@ -46,7 +45,7 @@ class RecommendTest {
         }
       }
       // A realistic payload: a thousand nested articles are tens of kilobytes on the wire.
-      int size = recommend.userRecommend(new ClientController(),
+      int size = recommend.userRecommend(
           request(7, RecommendService.MAX_ARTICLES)).getSerializedSize();
       assertTrue(size > 10_000, size + " bytes");
     }
@@ -56,12 +55,12 @@ class RecommendTest {
   @ValueSource(strings = {"length", "delimiter"})
   void theSameRequestGetsTheSameAnswerAndOtherUsersOthers(String framing) throws Exception {
     try (Loopback loopback = Loopback.connect(framing)) {
-      Recommend.BlockingInterface recommend = Recommend.newBlockingStub(loopback.client);
-      List<Article> first = recommend.userRecommend(new ClientController(), request(7, 50))
+      RecommendRpc.BlockingStub recommend = RecommendRpc.newBlockingStub(loopback.client);
+      List<Article> first = recommend.userRecommend(request(7, 50))
           .getArticlesList();
-      assertEquals(first, recommend.userRecommend(new ClientController(), request(7, 50))
+      assertEquals(first, recommend.userRecommend(request(7, 50))
           .getArticlesList());
-      assertTrue(!first.equals(recommend.userRecommend(new ClientController(), request(8, 50))
+      assertTrue(!first.equals(recommend.userRecommend(request(8, 50))
           .getArticlesList()), "user 8 got user 7's articles");
     }
   }
@@ -70,17 +69,16 @@ class RecommendTest {
   @ValueSource(strings = {"length", "delimiter"})
   void tooManyOrNegativeArticlesAreInvalidArgument(String framing) throws Exception {
     try (Loopback loopback = Loopback.connect(framing)) {
-      Recommend.BlockingInterface recommend = Recommend.newBlockingStub(loopback.client);
+      RecommendRpc.BlockingStub recommend = RecommendRpc.newBlockingStub(loopback.client);
       for (int n : new int[] {RecommendService.MAX_ARTICLES + 1, 1_000_000, -1}) {
-        ClientController c = new ClientController();
         RpcException e = assertThrows(RpcException.class,
-            () -> recommend.userRecommend(c, request(7, n)));
+            () -> recommend.userRecommend(request(7, n)));
         assertEquals(StatusCode.INVALID_ARGUMENT, e.code());
-        assertTrue(c.errorText().contains("article_num must be between 0 and 1000, got " + n),
-            c.errorText());
+        assertTrue(e.status().message()
+            .contains("article_num must be between 0 and 1000, got " + n), e::getMessage);
       }
       // the connection is fine afterwards
-      assertEquals(3, recommend.userRecommend(new ClientController(), request(7, 3))
+      assertEquals(3, recommend.userRecommend(request(7, 3))
           .getExposure());
     }
   }

@@ -58,7 +58,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the in-flight limit, keepalive and idle timeouts, graceful shutdown, reconnection, and a soak
  * test of all of it at once. Part of {@link TransportConformanceSuite}.
  */
-public abstract class CallSemanticsSuite extends RobustnessSuite {
+public abstract class CallSemanticsSuite extends ClientResilienceSuite {
   private static final Duration LONG = Duration.ofSeconds(WAIT_SECONDS);
 
   private static DelayRequest delay(int millis, String text) {
@@ -319,6 +319,34 @@ public abstract class CallSemanticsSuite extends RobustnessSuite {
       assertFalse(c.failed(), () -> "in-flight call failed: " + c.status());
     }
     assertTrue(server.awaitTermination(LONG), "server did not terminate after draining");
+  }
+
+  @Test
+  void awaitTerminationWithoutATimeoutReturnsOnceTheServerStops() throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    CompletableFuture<Void> waited = CompletableFuture.runAsync(() -> {
+      try {
+        server.awaitTermination();
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertFalse(waited.isDone(), "returned while the server was running");
+    server.shutdown();
+    waited.get(WAIT_SECONDS, TimeUnit.SECONDS);
+    assertTrue(server.isTerminated());
+  }
+
+  @Test
+  void startingOnABusyPortNamesTheAddress() throws Exception {
+    try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      InetSocketAddress address = new InetSocketAddress(busy.getInetAddress(), busy.getLocalPort());
+      java.net.BindException e = assertThrows(java.net.BindException.class, () -> RpcServer
+          .builder().transport(serverTransport()).addService(new TestServiceImpl().asService())
+          .address(address).start().close());
+      assertTrue(e.getMessage().contains(address.getHostString() + ":" + address.getPort()),
+          e.getMessage());
+    }
   }
 
   @ParameterizedTest

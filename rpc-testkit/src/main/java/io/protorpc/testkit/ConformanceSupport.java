@@ -1,9 +1,13 @@
 package io.protorpc.testkit;
 
+import com.google.protobuf.BlockingService;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Service;
 import io.protorpc.ClientController;
 import io.protorpc.RpcClient;
+import io.protorpc.PluginRegistry;
 import io.protorpc.RpcServer;
+import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Transport;
 import io.protorpc.testkit.proto.EchoRequest;
 import io.protorpc.testkit.proto.EchoResponse;
@@ -13,9 +17,11 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -67,12 +73,23 @@ public abstract class ConformanceSupport {
    */
   protected RpcServer startServer(TestServiceImpl impl, boolean blocking,
       Consumer<RpcServer.Builder> customize) throws IOException {
-    RpcServer.Builder b = RpcServer.builder().transport(serverTransport()).codecs(codec());
     if (blocking) {
-      b.addService(impl.asBlockingService());
-    } else {
-      b.addService(impl.asService());
+      BlockingService service = impl.asBlockingService();
+      return start(b -> b.addService(service), customize);
     }
+    return startServer(impl.asService(), customize);
+  }
+
+  /** Starts a server on loopback serving {@code service}, closed after the test. */
+  protected RpcServer startServer(Service service, Consumer<RpcServer.Builder> customize)
+      throws IOException {
+    return start(b -> b.addService(service), customize);
+  }
+
+  private RpcServer start(Consumer<RpcServer.Builder> addService,
+      Consumer<RpcServer.Builder> customize) throws IOException {
+    RpcServer.Builder b = RpcServer.builder().transport(serverTransport()).codecs(codec());
+    addService.accept(b);
     customize.accept(b);
     RpcServer server = b.start();
     resources.add(server);
@@ -163,6 +180,31 @@ public abstract class ConformanceSupport {
       throw new AssertionError(String.format("after %s the live heap stayed %,d bytes above its "
           + "baseline of %,d bytes (allowed: %,d)", after, grown, baseline, HEAP_SLACK_BYTES));
     }
+  }
+
+  /**
+   * A compressor named {@code testkit-counting} that counts the payloads it is asked to compress
+   * and leaves them as they are (never smaller, so they travel uncompressed).
+   */
+  static Compressor countingCompressor(AtomicInteger compressions) {
+    Compressor identity = PluginRegistry.find(Compressor.class, "identity");
+    return new Compressor() {
+      @Override
+      public String name() {
+        return "testkit-counting";
+      }
+
+      @Override
+      public ByteBuffer compress(ByteBuffer input) throws IOException {
+        compressions.incrementAndGet();
+        return identity.compress(input);
+      }
+
+      @Override
+      public ByteBuffer decompress(ByteBuffer input, int max) throws IOException {
+        return identity.decompress(input, max);
+      }
+    };
   }
 
   /** Registers something to close after the test. */

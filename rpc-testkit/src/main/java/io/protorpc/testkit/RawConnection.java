@@ -202,6 +202,22 @@ public final class RawConnection implements Closeable {
     return got.toByteArray();
   }
 
+  /**
+   * True if the server has closed this connection (EOF or reset) within {@code millis}; what it
+   * sent before closing is read and dropped.
+   */
+  public boolean closedByServerWithin(int millis) throws IOException {
+    int old = socket.getSoTimeout();
+    socket.setSoTimeout(millis);
+    try {
+      return closedByServer();
+    } finally {
+      if (!socket.isClosed()) {
+        socket.setSoTimeout(old);
+      }
+    }
+  }
+
   /** True once the server has closed (EOF or reset) within the read timeout. */
   public boolean closedByServer() {
     try {

@@ -6,14 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.ServiceException;
 import io.protorpc.ClientController;
 import io.protorpc.PluginRegistry;
 import io.protorpc.RpcClient;
 import io.protorpc.RpcServer;
+import io.protorpc.RpcException;
 import io.protorpc.ServerInterceptor;
 import io.protorpc.Status;
 import io.protorpc.StatusCode;
 import io.protorpc.spi.Codec;
+import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Envelope;
 import io.protorpc.spi.Framing;
 import io.protorpc.testkit.proto.EchoRequest;
@@ -29,9 +32,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -43,6 +52,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 public abstract class RobustnessSuite extends ConformanceSupport {
 
   // ---------------------------------------------------------------- TLS
+
+  /**
+   * The test certificates are made here, outside any test's time limit: keytool starts a JVM per
+   * step, which on a busy machine can take longer than a test may.
+   */
+  @BeforeAll
+  void makeTestCertificates() throws IOException {
+    TestCertificates.get();
+  }
 
   private RpcServer tlsServer(boolean requireClientAuth, ServerInterceptor interceptor)
       throws IOException {
@@ -272,5 +290,405 @@ public abstract class RobustnessSuite extends ConformanceSupport {
       assertTrue(reply.get("reason").contains("too many connections"), reply.toString());
     }
     assertFalse(server.connectionCount() > 2);
+  }
+
+  // ---------------------------------------------------------------- the memory budget
+
+  /**
+   * Two peers park nearly whole frames until a small budget is spent: new calls are refused with
+   * RESOURCE_EXHAUSTED, the connection holding the most is closed with a go-away saying why, and
+   * the server serves again, by itself.
+   */
+  @Test
+  void aSpentMemoryBudgetRefusesCallsThenClosesTheBiggestHolderAndRecovers() throws Exception {
+    int maxMessage = 1 << 20;
+    long budget = 2L << 20; // less than two whole frames of 1 MiB + 64 KiB
+    RpcServer server = startServer(new TestServiceImpl(), false,
+        b -> b.maxMessageSize(maxMessage).memoryBudget(budget));
+    RpcClient normal = connect(server, framings().get(0), b -> { });
+    assertEquals("ok", TestService.newBlockingStub(normal)
+        .echo(new ClientController(), echo("ok", 10)).getText());
+    int frame = maxMessage + 64 * 1024;
+    List<RawConnection> parkers = new ArrayList<>();
+    List<Thread> writers = new ArrayList<>();
+    try {
+      for (int i = 0; i < 2; i++) {
+        RawConnection raw = closeAfterTest(new RawConnection(server.localAddress(), 10_000));
+        parkers.add(raw);
+        assertEquals("ok", raw.handshake(PluginRegistry.find(Framing.class, "length"),
+            PluginRegistry.find(Codec.class, codec())).get("status"));
+        Thread w = new Thread(() -> {
+          try {
+            raw.write(ByteBuffer.allocate(4).putInt(frame).array());
+            raw.write(new byte[frame - 1]); // all but the last byte: the frame never ends
+          } catch (IOException e) {
+            // closed by the server to free memory, or by the test
+          }
+        }, "parker-" + i);
+        w.setDaemon(true);
+        writers.add(w);
+        w.start();
+      }
+      assertTrue(waitUntil(() -> server.memoryInUse() >= budget),
+          () -> "the budget was not spent: " + server.memoryInUse() + " bytes in use");
+      // new calls are refused while it is spent, with the reason
+      RpcException refused = assertThrows(RpcException.class, () -> TestService
+          .newBlockingStub(normal).echo(new ClientController(), echo("no room", 10)));
+      assertEquals(StatusCode.RESOURCE_EXHAUSTED, refused.code());
+      assertTrue(refused.getMessage().contains("memory budget"), refused.getMessage());
+      // half a second later the biggest holder is told why and closed, and the server recovers
+      assertTrue(waitUntil(() -> server.connectionCount() == 2),
+          () -> server.connectionCount() + " connections; the biggest holder was not closed");
+      RawConnection closed = null;
+      for (RawConnection raw : parkers) {
+        if (raw.closedByServerWithin(100)) {
+          closed = raw;
+        }
+      }
+      assertTrue(closed != null, "no parker saw its connection closed");
+      assertTrue(waitUntil(() -> server.memoryInUse() < budget));
+      assertEquals("back", TestService.newBlockingStub(normal)
+          .echo(new ClientController(), echo("back", 10)).getText());
+    } finally {
+      for (RawConnection raw : parkers) {
+        raw.close();
+      }
+      for (Thread w : writers) {
+        w.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+      }
+    }
+    assertTrue(waitUntil(() -> server.memoryInUse() == 0 && server.connectionCount() == 1),
+        () -> server.memoryInUse() + " bytes still counted, " + server.connectionCount()
+            + " connections");
+  }
+
+  // ---------------------------------------------------------------- a capped heap under attack
+
+  /*
+   * The probes below attack a server in a JVM of its own (ForkedServer) with a 256 MiB heap and
+   * every setting at its default, while a well-behaved client in this JVM keeps calling. After
+   * each: the fork is alive (an OutOfMemoryError would have ended it), every call the normal
+   * client made was answered (OK, or RESOURCE_EXHAUSTED where the memory budget documents it),
+   * calls after the probe succeed, and the fork's live heap and threads are back near where they
+   * started. One fork serves all the probes of a test class.
+   */
+
+  /** The heap the probed server gets. */
+  static final String PROBE_HEAP = "256m";
+  /** How far the fork's thread count may end above its baseline after a probe. */
+  static final int THREAD_SLACK = 16;
+
+  private ForkedServer probed;
+  private RpcClient probeClient;
+  private ForkedServer.Stats probeBaseline;
+
+  /**
+   * Whether this suite runs the forked-server probes. They exercise the server transport alone,
+   * so a suite that pairs another client transport with a server transport already probed in its
+   * own suite may return false; every transport's own suite must run them.
+   */
+  protected boolean runsServerProbes() {
+    return true;
+  }
+
+  /** The compressor the bomb probe uses; it must be installed where the suite runs. */
+  protected String bombCompressor() {
+    return "zstd";
+  }
+
+  /**
+   * The forked server, started by the first probe of the class; each probe gets a normal client
+   * of its own, closed after the test like every other client here.
+   */
+  private ForkedServer probedServer() throws Exception {
+    if (probed == null) {
+      probed = new ForkedServer(serverTransport().name(), PROBE_HEAP);
+    }
+    probed.assertAlive();
+    probeClient = closeAfterTest(RpcClient.builder().address(probed.address())
+        .transport(clientTransport()).framing(framings().get(0)).codec(codec()).connect());
+    for (int i = 0; i < 200; i++) { // warm up, so the baseline holds what serving costs
+      TestService.newBlockingStub(probeClient).echo(new ClientController(), echo("w", 1024));
+    }
+    if (probeBaseline == null) {
+      probeBaseline = probed.stats();
+    }
+    return probed;
+  }
+
+  @AfterAll
+  void stopProbedServer() throws Exception {
+    if (probed != null) {
+      probed.close(); // fails if it ended by itself (an OutOfMemoryError) or cannot exit
+    }
+  }
+
+  /**
+   * Calls the probed server in a loop on a thread of its own while a probe runs, recording how
+   * each call ended; every call has a deadline, so a call left unanswered shows as a failure.
+   */
+  private final class NormalClient implements AutoCloseable {
+    final AtomicInteger ok = new AtomicInteger();
+    final AtomicInteger exhausted = new AtomicInteger();
+    final List<String> failures = new CopyOnWriteArrayList<>();
+    private volatile boolean stop;
+    private final Thread thread = new Thread(this::callUntilStopped, "normal-client");
+
+    NormalClient() {
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void callUntilStopped() {
+      while (!stop && failures.size() < 20) {
+        ClientController c = new ClientController();
+        c.setTimeout(Duration.ofSeconds(10));
+        try {
+          TestService.newBlockingStub(probeClient).echo(c, echo("n", 1024));
+          ok.incrementAndGet();
+        } catch (RpcException e) {
+          if (e.code() == StatusCode.RESOURCE_EXHAUSTED) {
+            exhausted.incrementAndGet();
+          } else {
+            failures.add(e.toString());
+          }
+        } catch (ServiceException | RuntimeException e) {
+          failures.add(e.toString());
+        }
+      }
+    }
+
+    /** Waits until at least {@code calls} more calls have ended, or {@code seconds} passed. */
+    void awaitCalls(int calls, int seconds) throws InterruptedException {
+      int target = ok.get() + exhausted.get() + calls;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+      while (ok.get() + exhausted.get() < target && failures.isEmpty()
+          && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop = true;
+      thread.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+      assertFalse(thread.isAlive(), "a normal call did not end");
+      assertTrue(failures.isEmpty(), () -> "normal calls failed: " + failures);
+    }
+  }
+
+  /**
+   * After a probe's peers are gone: the fork is alive, serves a call, and its connections, calls,
+   * budget, live heap and threads come back near their baseline (bounded wait).
+   */
+  private void assertProbedServerRecovered(String after) throws Exception {
+    probed.assertAlive();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    ForkedServer.Stats s = probed.stats();
+    while ((s.connections() > 1 || s.calls() > 0 || s.memoryInUse() > 0
+        || s.liveHeapBytes() - probeBaseline.liveHeapBytes() > HEAP_SLACK_BYTES
+        || s.threads() > probeBaseline.threads() + THREAD_SLACK)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      s = probed.stats();
+    }
+    ForkedServer.Stats end = s;
+    String figures = "after " + after + ": " + end + ", baseline " + probeBaseline;
+    assertEquals(1, end.connections(), figures);
+    assertEquals(0, end.calls(), figures);
+    assertEquals(0, end.memoryInUse(), figures);
+    assertTrue(end.liveHeapBytes() - probeBaseline.liveHeapBytes() <= HEAP_SLACK_BYTES, figures);
+    assertTrue(end.threads() <= probeBaseline.threads() + THREAD_SLACK, figures);
+    for (int i = 0; i < 20; i++) {
+      assertEquals("after", TestService.newBlockingStub(probeClient)
+          .echo(new ClientController(), echo("after", 1024)).getText(), figures);
+    }
+  }
+
+  /** Opens {@code silent} connections that send nothing and {@code prefaced} that send a preface. */
+  private void idleConnectionsProbe(int silent, int prefaced, String what) throws Exception {
+    Assumptions.assumeTrue(runsServerProbes(), "server probes run in the server transport's suite");
+    ForkedServer server = probedServer();
+    byte[] preface = RawConnection.preface(1,
+        RawConnection.clientFields(framings().get(0), codec()));
+    List<Socket> open = new ArrayList<>(silent + prefaced);
+    long started = System.nanoTime();
+    try (NormalClient normal = new NormalClient()) {
+      try {
+        for (int i = 0; i < silent + prefaced; i++) {
+          Socket s = new Socket();
+          open.add(s);
+          s.connect(server.address(), 10_000);
+          if (i >= silent) {
+            s.getOutputStream().write(preface);
+          }
+        }
+        normal.awaitCalls(50, (int) WAIT_SECONDS);
+        ForkedServer.Stats during = server.stats();
+        System.out.println(what + ": opened in " + (System.nanoTime() - started) / 1_000_000
+            + " ms; server: " + during);
+        // silent ones opened more than the handshake timeout (10 s) ago are closed already
+        int held = Math.min(silent, 100) + Math.min(prefaced, 1000);
+        assertTrue(during.connections() > held,
+            () -> "the server holds only " + during.connections() + " of " + what);
+      } finally {
+        for (Socket s : open) {
+          s.close();
+        }
+      }
+      normal.awaitCalls(10, (int) WAIT_SECONDS);
+      assertTrue(normal.ok.get() >= 60, () -> normal.ok.get() + " normal calls succeeded");
+      assertEquals(0, normal.exhausted.get(), "idle connections spent the memory budget");
+    }
+    assertProbedServerRecovered(what);
+  }
+
+  @Test
+  void twoThousandSilentConnectionsCostLittleOnACappedHeap() throws Exception {
+    idleConnectionsProbe(2000, 0, "2,000 silent connections");
+  }
+
+  @Test
+  void twoThousandConnectionsIdleAfterAPrefaceCostLittleOnACappedHeap() throws Exception {
+    idleConnectionsProbe(0, 2000, "2,000 connections idle after a preface");
+  }
+
+  /**
+   * More than the default connection limit at this heap (a quarter of it at 8 KiB a connection,
+   * about 8,000): the excess is refused with a reason and closed, the rest are held. The test JVM
+   * and the fork each need a file descriptor per connection (`ulimit -n` is 20,000 here).
+   */
+  @Test
+  @Timeout(value = 180, unit = TimeUnit.SECONDS) // 10,000 accepts: slow on a loaded machine
+  void tenThousandIdleConnectionsCostLittleOnACappedHeap() throws Exception {
+    idleConnectionsProbe(5000, 5000, "10,000 connections, half idle after a preface");
+  }
+
+  @Test
+  void sixtyFourConnectionsParkingNearlyWholeFramesCannotExhaustACappedHeap() throws Exception {
+    Assumptions.assumeTrue(runsServerProbes(), "server probes run in the server transport's suite");
+    ForkedServer server = probedServer();
+    int frame = 4 << 20;
+    byte[] chunk = new byte[64 * 1024];
+    List<RawConnection> raws = new ArrayList<>();
+    List<Thread> writers = new ArrayList<>();
+    try (NormalClient normal = new NormalClient()) {
+      try {
+        for (int i = 0; i < 64; i++) {
+          RawConnection raw = new RawConnection(server.address(), 10_000);
+          raws.add(raw);
+          assertEquals("ok", raw.handshake(PluginRegistry.find(Framing.class, "length"),
+              PluginRegistry.find(Codec.class, codec())).get("status"));
+          Thread w = new Thread(() -> {
+            try {
+              raw.write(ByteBuffer.allocate(4).putInt(frame).array()); // a length prefix
+              for (int sent = 0; sent < frame - 1; sent += chunk.length) {
+                raw.write(java.util.Arrays.copyOf(chunk, Math.min(chunk.length, frame - 1 - sent)));
+              }
+            } catch (IOException e) {
+              // closed: by the server (memory relief) or by the test at the end
+            }
+          }, "parking-" + i);
+          w.setDaemon(true);
+          writers.add(w);
+          w.start();
+        }
+        normal.awaitCalls(100, (int) WAIT_SECONDS);
+        server.assertAlive();
+      } finally {
+        for (RawConnection raw : raws) {
+          raw.close();
+        }
+        for (Thread w : writers) {
+          w.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+        }
+      }
+      normal.awaitCalls(10, (int) WAIT_SECONDS);
+    }
+    assertProbedServerRecovered("64 connections parked 4 MiB - 1 of a 4 MiB frame each");
+  }
+
+  @Test
+  void twoHundredPipelinedCompressionBombsAreAllAnsweredOnACappedHeap() throws Exception {
+    Assumptions.assumeTrue(runsServerProbes(), "server probes run in the server transport's suite");
+    ForkedServer server = probedServer();
+    Compressor zstd = PluginRegistry.find(Compressor.class, bombCompressor());
+    // a valid request of just under the max message size, inflating from a few hundred bytes
+    EchoRequest inflated = EchoRequest.newBuilder()
+        .setPayload(ByteString.copyFrom(new byte[(4 << 20) - 64])).build();
+    ByteBuffer bomb = zstd.compress(ByteBuffer.wrap(inflated.toByteArray()));
+    assertTrue(bomb.remaining() < 2048, () -> "not a bomb: " + bomb.remaining() + " bytes");
+    int calls = 200;
+    int ok = 0;
+    int exhausted = 0;
+    try (NormalClient normal = new NormalClient();
+        RawConnection raw = new RawConnection(server.address(), 30_000)) {
+      assertEquals("ok", raw.handshake(PluginRegistry.find(Framing.class, "length"),
+          PluginRegistry.find(Codec.class, codec()), zstd.name()).get("status"));
+      for (int i = 1; i <= calls; i++) {
+        raw.send(Envelope.request(i, TestService.getDescriptor().getFullName(), "Echo", 0, null,
+            zstd.name(), bomb.duplicate()));
+      }
+      java.util.Set<Long> answered = new java.util.HashSet<>();
+      for (int i = 0; i < calls; i++) {
+        Envelope answer = raw.receive();
+        assertTrue(answered.add(answer.callId()), "answered twice: " + answer.callId());
+        StatusCode code = answer.status().code();
+        if (code == StatusCode.OK) {
+          ok++;
+        } else if (code == StatusCode.RESOURCE_EXHAUSTED) {
+          exhausted++;
+        } else {
+          throw new AssertionError("bomb " + answer.callId() + " answered " + answer.status());
+        }
+      }
+      normal.awaitCalls(10, (int) WAIT_SECONDS);
+    }
+    assertEquals(calls, ok + exhausted);
+    assertTrue(ok > 0, "no bomb was served, though one fits the budget");
+    assertProbedServerRecovered(calls + " pipelined " + bombCompressor() + " bombs ("
+        + ok + " served, " + exhausted + " refused)");
+  }
+
+  @Test
+  void aClientSendingMegabyteRequestsAndNeverReadingCannotExhaustACappedHeap() throws Exception {
+    Assumptions.assumeTrue(runsServerProbes(), "server probes run in the server transport's suite");
+    ForkedServer server = probedServer();
+    EchoRequest big = echo("big", 1 << 20);
+    AtomicInteger sent = new AtomicInteger();
+    try (NormalClient normal = new NormalClient();
+        RawConnection raw = new RawConnection(server.address(), 10_000)) {
+      assertEquals("ok", raw.handshake(PluginRegistry.find(Framing.class, "length"),
+          PluginRegistry.find(Codec.class, codec())).get("status"));
+      Thread writer = new Thread(() -> {
+        try {
+          for (int i = 1; i <= 1000; i++) { // 1 GiB, four times the heap, if nothing stopped it
+            raw.send(Envelope.request(i, TestService.getDescriptor().getFullName(), "Echo", 0,
+                null, "", ByteBuffer.wrap(big.toByteArray())));
+            sent.incrementAndGet();
+          }
+        } catch (IOException e) {
+          // closed by the test at the end
+        }
+      }, "never-reading");
+      writer.setDaemon(true);
+      writer.start();
+      // the writer stalls once the server stops reading from it
+      int last = -1;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+      while (sent.get() != last && System.nanoTime() < deadline) {
+        last = sent.get();
+        normal.awaitCalls(20, 2);
+      }
+      server.assertAlive();
+      assertTrue(sent.get() < 1000, "the server read 1 GiB from a peer that never reads");
+      raw.close();
+      writer.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+      normal.awaitCalls(10, (int) WAIT_SECONDS);
+      // one connection's share of the budget is a quarter: the others never see it spent
+      assertEquals(0, normal.exhausted.get(), "one non-reading peer spent the whole budget");
+    }
+    assertProbedServerRecovered("a client sent " + sent.get() + " requests of 1 MiB and read "
+        + "nothing");
   }
 }

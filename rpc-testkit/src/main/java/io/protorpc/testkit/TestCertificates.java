@@ -11,7 +11,10 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -26,7 +29,13 @@ import javax.net.ssl.TrustManagerFactory;
  */
 public final class TestCertificates {
   private static final char[] PASSWORD = "testkit".toCharArray();
-  private static volatile TestCertificates instance;
+  /**
+   * Made once per JVM on a thread of its own: a test that times out while waiting for it (keytool
+   * is a JVM start per step, slow on a loaded machine) does not interrupt the making, and the
+   * tests after it find the certificates made.
+   */
+  private static final CompletableFuture<TestCertificates> INSTANCE = new CompletableFuture<>();
+  private static final AtomicBoolean STARTED = new AtomicBoolean();
 
   private final Path dir;
 
@@ -36,17 +45,25 @@ public final class TestCertificates {
 
   /** The shared instance, made on first use (a few seconds). */
   public static TestCertificates get() throws IOException {
-    TestCertificates t = instance;
-    if (t == null) {
-      synchronized (TestCertificates.class) {
-        t = instance;
-        if (t == null) {
-          t = make();
-          instance = t;
+    if (STARTED.compareAndSet(false, true)) {
+      Thread maker = new Thread(() -> {
+        try {
+          INSTANCE.complete(make());
+        } catch (IOException | RuntimeException e) {
+          INSTANCE.completeExceptionally(e);
         }
-      }
+      }, "protorpc-test-certificates");
+      maker.setDaemon(true);
+      maker.start();
     }
-    return t;
+    try {
+      return INSTANCE.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while the test certificates were made", e);
+    } catch (ExecutionException e) {
+      throw new IOException("cannot make the test certificates", e.getCause());
+    }
   }
 
   /** The server's context: its certificate, trusting clients signed by the test CA. */
@@ -67,6 +84,35 @@ public final class TestCertificates {
   /** A client context that trusts only an unrelated CA, so not the test server. */
   public SSLContext untrustingClientContext() throws IOException {
     return context("client.p12", "other-ca.pem");
+  }
+
+  /** The test CA's certificate as PEM: what a client given files trusts (e.g. a --cacert). */
+  public Path caCertificatePem() {
+    return dir.resolve("ca.pem");
+  }
+
+  /** The client certificate as PEM, signed by the test CA. */
+  public Path clientCertificatePem() {
+    return dir.resolve("client.pem");
+  }
+
+  /** The client certificate's private key as unencrypted PKCS#8 PEM, written on first use. */
+  public synchronized Path clientKeyPem() throws IOException {
+    Path pem = dir.resolve("client-key.pem");
+    if (!Files.exists(pem)) {
+      try (InputStream in = Files.newInputStream(dir.resolve("client.p12"))) {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(in, PASSWORD);
+        byte[] der = ks.getKey("client", PASSWORD).getEncoded();
+        Files.writeString(pem, "-----BEGIN PRIVATE KEY-----\n"
+            + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+            + "\n-----END PRIVATE KEY-----\n", StandardCharsets.US_ASCII);
+        pem.toFile().deleteOnExit();
+      } catch (GeneralSecurityException e) {
+        throw new IOException("cannot read the client key", e);
+      }
+    }
+    return pem;
   }
 
   /** The subject of the client certificate. */
@@ -143,6 +189,8 @@ public final class TestCertificates {
   private void keytool(String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+    // a short-lived JVM: quick compilation and one GC thread start it sooner on a busy machine
+    cmd.addAll(List.of("-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC"));
     cmd.addAll(List.of(args));
     cmd.addAll(List.of("-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD)));
     Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();

@@ -14,6 +14,8 @@ import io.protorpc.testkit.proto.EchoResponse;
 import io.protorpc.testkit.proto.ErrorDetail;
 import io.protorpc.testkit.proto.FailRequest;
 import io.protorpc.testkit.proto.TestService;
+import io.protorpc.testkit.proto.TestServiceRpc;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -21,8 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The server side of {@code TestService}, in both the async and the blocking form, recording
- * what the suites check on the server: how many calls saw their cancellation.
+ * The server side of {@code TestService}, in the async and the blocking form of generic services
+ * and of protorpc's generated {@code TestServiceRpc}, recording what the suites check on the
+ * server: how many calls saw their cancellation.
  *
  * <p>Thread-safe.
  */
@@ -51,6 +54,86 @@ public final class TestServiceImpl implements TestService.Interface, TestService
   /** This implementation as a {@link BlockingService}. */
   public BlockingService asBlockingService() {
     return TestService.newReflectiveBlockingService(this);
+  }
+
+  /** This implementation bound through protorpc's generated {@code TestServiceRpc.BlockingService}. */
+  public Service asGeneratedBlockingService() {
+    TestServiceImpl impl = this;
+    return TestServiceRpc.bindService(new TestServiceRpc.BlockingService() {
+      @Override
+      public EchoResponse echo(EchoRequest request, ServerController call) {
+        return impl.echo(call, request);
+      }
+
+      @Override
+      public EchoResponse fail(FailRequest request, ServerController call) throws RpcException {
+        return impl.fail(call, request);
+      }
+
+      @Override
+      public EchoResponse hang(EchoRequest request, ServerController call) {
+        return impl.hang(call, request);
+      }
+
+      @Override
+      public EchoResponse delay(DelayRequest request, ServerController call) {
+        return impl.delay(call, request);
+      }
+
+      @Override
+      public EchoResponse fire(EchoRequest request, ServerController call) {
+        return impl.fire(call, request);
+      }
+    });
+  }
+
+  /**
+   * This implementation bound through protorpc's generated {@code TestServiceRpc.AsyncService}.
+   * Its {@code Hang} returns a future that only the call's cancellation completes (by cancelling
+   * it), counted as a cancellation.
+   */
+  public Service asGeneratedAsyncService() {
+    TestServiceImpl impl = this;
+    return TestServiceRpc.bindService(new TestServiceRpc.AsyncService() {
+      @Override
+      public CompletableFuture<EchoResponse> echo(EchoRequest request, ServerController call) {
+        return CompletableFuture.completedFuture(impl.echoOf(request));
+      }
+
+      @Override
+      public CompletableFuture<EchoResponse> fail(FailRequest request, ServerController call) {
+        try {
+          failAs(call, request);
+        } catch (RpcException e) {
+          return CompletableFuture.failedFuture(e);
+        }
+        return CompletableFuture.completedFuture(null);
+      }
+
+      @Override
+      public CompletableFuture<EchoResponse> hang(EchoRequest request, ServerController call) {
+        CompletableFuture<EchoResponse> never = new CompletableFuture<>();
+        never.whenComplete((r, e) -> {
+          if (never.isCancelled()) {
+            cancellations.release();
+          }
+        });
+        hangsStarted.release();
+        return never;
+      }
+
+      @Override
+      public CompletableFuture<EchoResponse> delay(DelayRequest request, ServerController call) {
+        CompletableFuture<EchoResponse> f = new CompletableFuture<>();
+        impl.delay(call, request, f::complete);
+        return f;
+      }
+
+      @Override
+      public CompletableFuture<EchoResponse> fire(EchoRequest request, ServerController call) {
+        return CompletableFuture.completedFuture(impl.echoOf(request));
+      }
+    });
   }
 
   /**
@@ -85,6 +168,11 @@ public final class TestServiceImpl implements TestService.Interface, TestService
   }
 
   @Override
+  public void fire(RpcController controller, EchoRequest request, RpcCallback<EchoResponse> done) {
+    done.run(echoOf(request));
+  }
+
+  @Override
   public void delay(RpcController controller, DelayRequest request,
       RpcCallback<EchoResponse> done) {
     DELAYS.schedule(() -> done.run(EchoResponse.newBuilder().setText(request.getText()).build()),
@@ -97,6 +185,12 @@ public final class TestServiceImpl implements TestService.Interface, TestService
       failAs(controller, request);
     } catch (RpcException e) {
       throw new IllegalStateException("async handlers report through the controller", e);
+    }
+    if (request.getMode() == FailRequest.Mode.SET_FAILED_WITHOUT_DONE) {
+      // returns failed without done; the late done must be ignored by the server
+      DELAYS.schedule(() -> done.run(EchoResponse.newBuilder().setText("late").build()), 100,
+          TimeUnit.MILLISECONDS);
+      return;
     }
     done.run(null);
   }
@@ -111,6 +205,11 @@ public final class TestServiceImpl implements TestService.Interface, TestService
 
   @Override
   public EchoResponse echo(RpcController controller, EchoRequest request) {
+    return echoOf(request);
+  }
+
+  @Override
+  public EchoResponse fire(RpcController controller, EchoRequest request) {
     return echoOf(request);
   }
 
@@ -157,7 +256,8 @@ public final class TestServiceImpl implements TestService.Interface, TestService
     Status status = Status.of(StatusCode.forNumber(request.getCode()), request.getMessage());
     switch (request.getMode()) {
       case SET_FAILED_TEXT -> controller.setFailed(request.getMessage());
-      case SET_FAILED_STATUS -> ((ServerController) controller).setFailed(status.withDetails(
+      case SET_FAILED_STATUS, SET_FAILED_WITHOUT_DONE ->
+          ((ServerController) controller).setFailed(status.withDetails(
           ErrorDetail.newBuilder().setReason(request.getMessage()).setValue(42).build()));
       case THROW_RUNTIME -> throw new IllegalStateException(request.getMessage());
       case THROW_RPC_EXCEPTION -> throw new RpcException(status);

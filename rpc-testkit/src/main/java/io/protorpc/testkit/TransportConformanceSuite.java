@@ -8,12 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.Descriptors.FileDescriptor;
+import com.google.protobuf.Descriptors.MethodDescriptor;
+import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.Message;
 import io.protorpc.ClientController;
 import io.protorpc.PluginRegistry;
 import io.protorpc.RpcClient;
 import io.protorpc.RpcException;
 import io.protorpc.RpcServer;
 import io.protorpc.Status;
+import io.protorpc.reflection.ReflectionClient;
+import io.protorpc.reflection.ServerReflection;
 import io.protorpc.StatusCode;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
@@ -42,6 +49,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -56,7 +65,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@link #clientTransport()} to test two transports against each other, and {@link #framings()}
  * to add your own framing. Each test bounds its own waits; none sleeps to synchronize.
  */
-public abstract class TransportConformanceSuite extends CallSemanticsSuite {
+public abstract class TransportConformanceSuite extends GeneratedStubSuite {
   private static final int DEFAULT_MAX_MESSAGE = 4 * 1024 * 1024;
   // ---------------------------------------------------------------- unary calls
 
@@ -308,24 +317,7 @@ public abstract class TransportConformanceSuite extends CallSemanticsSuite {
   @Test
   void aPerCallOptionOverridesTheCompressionThreshold() throws Exception {
     AtomicInteger compressions = new AtomicInteger();
-    Compressor identity = PluginRegistry.find(Compressor.class, "identity");
-    Compressor counting = new Compressor() { // counts what the client asks to compress
-      @Override
-      public String name() {
-        return "testkit-counting";
-      }
-
-      @Override
-      public ByteBuffer compress(ByteBuffer input) throws IOException {
-        compressions.incrementAndGet();
-        return identity.compress(input); // never smaller, so the payload goes uncompressed
-      }
-
-      @Override
-      public ByteBuffer decompress(ByteBuffer input, int max) throws IOException {
-        return identity.decompress(input, max);
-      }
-    };
+    Compressor counting = countingCompressor(compressions);
     // the server shares the instance: keep it from compressing responses
     RpcServer server = startServer(new TestServiceImpl(), false,
         b -> b.compressors(counting).compressionThreshold(Integer.MAX_VALUE));
@@ -461,12 +453,28 @@ public abstract class TransportConformanceSuite extends CallSemanticsSuite {
     assertEquals("division by zero", detail.getReason());
     assertEquals(42, detail.getValue());
 
-    ClientController c3 = fail(stub, FailRequest.Mode.THROW_RUNTIME, 0, "boom");
+    ClientController c3;
+    try (LogCapture log = new LogCapture("io.protorpc")) {
+      c3 = fail(stub, FailRequest.Mode.THROW_RUNTIME, 0, "boom");
+      // the server says so too, once, naming the method, with the exception
+      List<LogRecord> said = log.matching(Level.WARNING, TestService.getDescriptor().getFullName()
+          + "/Fail");
+      assertEquals(1, said.size(), () -> "handler failure logged " + said.size() + " times");
+      assertTrue(said.get(0).getThrown() instanceof IllegalStateException);
+    }
     assertEquals(StatusCode.UNKNOWN, c3.status().code());
     assertTrue(c3.errorText().contains("boom"), c3.errorText());
 
     ClientController c4 = fail(stub, FailRequest.Mode.DONE_WITH_NULL, 0, "");
     assertEquals(StatusCode.INTERNAL, c4.status().code());
+
+    // failed, returned without done: answered at once with the failure; the done run 100 ms
+    // later is ignored (fail() checks the callback ran once, and the call below still works)
+    ClientController c5 = fail(stub, FailRequest.Mode.SET_FAILED_WITHOUT_DONE, 9, "no done");
+    assertEquals(StatusCode.FAILED_PRECONDITION, c5.status().code());
+    assertEquals("no done", c5.errorText());
+    assertTrue(waitUntil(() -> server.callsInFlight() == 0), "the failed call kept its slot");
+    Thread.sleep(200); // let the late done run; it must change nothing
 
     assertEquals("still here", asyncEcho(client, new ClientController(), echo("still here", 3))
         .getText());
@@ -504,12 +512,12 @@ public abstract class TransportConformanceSuite extends CallSemanticsSuite {
 
   @ParameterizedTest
   @MethodSource("framings")
-  void unknownServiceAndMethodAreNotFound(String framing) throws Exception {
+  void unknownServiceAndMethodAreUnimplemented(String framing) throws Exception {
     RpcServer server = server(new TestServiceImpl());
     RpcClient client = client(server, framing);
     RpcException e = assertThrows(RpcException.class, () ->
         UnregisteredService.newBlockingStub(client).echo(new ClientController(), echo("x", 1)));
-    assertEquals(StatusCode.NOT_FOUND, e.code());
+    assertEquals(StatusCode.UNIMPLEMENTED, e.code());
     assertTrue(e.getMessage().contains("protorpc.testkit.UnregisteredService"), e.getMessage());
 
     try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
@@ -517,7 +525,7 @@ public abstract class TransportConformanceSuite extends CallSemanticsSuite {
       raw.send(request(7, "NoSuchMethod", echo("x", 1)));
       Envelope answer = raw.receive();
       assertEquals(7, answer.callId());
-      assertEquals(StatusCode.NOT_FOUND, answer.status().code());
+      assertEquals(StatusCode.UNIMPLEMENTED, answer.status().code());
       assertTrue(answer.status().message().contains("NoSuchMethod"));
     }
     // and the client's connection is unaffected
@@ -811,6 +819,42 @@ public abstract class TransportConformanceSuite extends CallSemanticsSuite {
       assertTrue(raw.closedByServer());
     }
     assertEquals("alive", asyncEcho(healthy, new ClientController(), echo("alive", 1)).getText());
+  }
+
+  // ---------------------------------------------------------------- server reflection
+
+  /**
+   * {@link RpcServer.Builder#reflection()} is an ordinary service: over this transport, with each
+   * framing and every compressor (compressing everything), it lists the services and sends the
+   * file that defines one, from which a client builds descriptors and makes a call with {@link
+   * DynamicMessage}s alone; an unknown symbol is {@code NOT_FOUND}.
+   */
+  @ParameterizedTest
+  @MethodSource("framings")
+  void reflectionDescribesTheServedServices(String framing) throws Exception {
+    RpcServer server = startServer(new TestServiceImpl(), false,
+        b -> b.reflection().compressionThreshold(0));
+    for (String compressor : compressors()) {
+      RpcClient client = connect(server, framing,
+          b -> b.compressor(compressor).compressionThreshold(0));
+      ReflectionClient reflection = new ReflectionClient(client, ClientController::new);
+      assertEquals(List.of(ServerReflection.SERVICE_NAME,
+          TestService.getDescriptor().getFullName()), reflection.listServices(), compressor);
+
+      FileDescriptor file = reflection.fileContainingSymbol("protorpc.testkit.TestService.Echo");
+      assertEquals(TestService.getDescriptor().getFile().toProto(), file.toProto(), compressor);
+      MethodDescriptor echo = file.findServiceByName("TestService").findMethodByName("Echo");
+      Descriptors.FieldDescriptor text = echo.getInputType().findFieldByName("text");
+      Message response = client.callBlockingMethod(echo, new ClientController(),
+          DynamicMessage.newBuilder(echo.getInputType()).setField(text, "dynamic").build(),
+          DynamicMessage.getDefaultInstance(echo.getOutputType()));
+      assertEquals("dynamic",
+          response.getField(echo.getOutputType().findFieldByName("text")), compressor);
+
+      RpcException e = assertThrows(RpcException.class,
+          () -> reflection.fileContainingSymbol("protorpc.testkit.NoSuchMessage"));
+      assertEquals(StatusCode.NOT_FOUND, e.code(), compressor);
+    }
   }
 
   // ---------------------------------------------------------------- helpers

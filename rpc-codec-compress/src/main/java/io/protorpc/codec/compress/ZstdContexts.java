@@ -7,6 +7,7 @@ import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdDictCompress;
 import com.github.luben.zstd.ZstdDictDecompress;
 import com.github.luben.zstd.ZstdException;
+import io.protorpc.spi.LimitExceededException;
 import io.protorpc.spi.ProtocolException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -120,8 +121,25 @@ final class ZstdContexts {
     }
   }
 
-  /** One-shot decoding into an array of exactly the declared size. */
+  /**
+   * One-shot decoding into an array of exactly the declared size. A frame that holds more than it
+   * declares overflows that array: refused as a limit, since the size the peer declared is the
+   * one it was allowed.
+   */
   private static ByteBuffer decompressKnownSize(ZstdDecompressCtx ctx, ByteBuffer input, int size)
+      throws ProtocolException {
+    try {
+      return decompressInto(ctx, input, size);
+    } catch (ZstdException e) {
+      if (e.getErrorCode() == Zstd.errDstSizeTooSmall()) {
+        throw new LimitExceededException("zstd frame declares " + size
+            + " bytes of content but holds more");
+      }
+      throw e;
+    }
+  }
+
+  private static ByteBuffer decompressInto(ZstdDecompressCtx ctx, ByteBuffer input, int size)
       throws ProtocolException {
     byte[] out = new byte[size];
     int n;

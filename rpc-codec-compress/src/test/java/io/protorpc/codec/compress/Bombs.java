@@ -46,6 +46,27 @@ final class Bombs {
   }
 
   /**
+   * {@code frame} with its header's content size rewritten to {@code size}, which must fit the
+   * frame's size field (RFC 8878 section 3.1.1.1: the field's width is set by the descriptor).
+   */
+  static byte[] declaringContentSize(byte[] frame, long size) {
+    byte[] out = frame.clone();
+    int descriptor = out[4] & 0xff;
+    boolean singleSegment = (descriptor & 0x20) != 0;
+    int dictionaryIdBytes = new int[] {0, 1, 2, 4}[descriptor & 3];
+    int fieldBytes = new int[] {singleSegment ? 1 : 0, 2, 4, 8}[descriptor >>> 6];
+    if (fieldBytes == 0) {
+      throw new IllegalArgumentException("the frame declares no content size");
+    }
+    long stored = fieldBytes == 2 ? size - 256 : size;
+    int at = 5 + (singleSegment ? 0 : 1) + dictionaryIdBytes;
+    for (int i = 0; i < fieldBytes; i++) {
+      out[at + i] = (byte) (stored >>> (8 * i));
+    }
+    return out;
+  }
+
+  /**
    * A gzip member of {@code size} zeros (a multiple of 1 MiB). Each MiB is deflated on its own
    * and ends with a full flush, so the deflate output of one MiB can simply be repeated.
    */

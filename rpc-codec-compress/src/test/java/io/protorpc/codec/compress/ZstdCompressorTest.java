@@ -100,6 +100,22 @@ class ZstdCompressorTest {
         && e.getMessage().contains(String.valueOf(1 << 20)), e.getMessage());
   }
 
+  /**
+   * A frame that declares less content than it holds would need a bigger buffer than the one its
+   * header asked for: refused as a limit (RESOURCE_EXHAUSTED on a call), not as a corrupt frame.
+   */
+  @Test
+  void frameThatUnderstatesItsContentSizeIsRefusedAsALimit() throws Exception {
+    for (byte[] frame : List.of(Bombs.zstd(4 << 20, true),
+        bytes(new ZstdCompressor().compress(ByteBuffer.wrap(new byte[70_000]))))) {
+      byte[] understated = Bombs.declaringContentSize(frame, 1000);
+      assertEquals(1000, ZstdFrameHeader.read(ByteBuffer.wrap(understated)).contentSize());
+      LimitExceededException e = assertThrows(LimitExceededException.class,
+          () -> new ZstdCompressor().decompress(ByteBuffer.wrap(understated), 4 << 20));
+      assertTrue(e.getMessage().contains("1000"), e.getMessage());
+    }
+  }
+
   /** Frames from a streaming encoder carry no size; the bounded streaming decoder handles them. */
   @Test
   void framesWithoutDeclaredSize() throws Exception {

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.handler.ssl.SslHandler;
 import io.protorpc.spi.Connection;
@@ -18,6 +19,8 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.net.ssl.SSLSession;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -46,6 +49,12 @@ final class NettyConnection implements Connection {
    */
   private static final long WRITABLE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   private static final Closed ORDERLY = new Closed(null);
+  /**
+   * On an event loop, the connection whose input it is handling right now: the source to slow
+   * down when that input makes the loop write to another loop's connection faster than its peer
+   * reads.
+   */
+  private static final FastThreadLocal<NettyConnection> READING = new FastThreadLocal<>();
 
   /** Why the connection ended; {@code cause} is null for an orderly close. */
   private record Closed(Throwable cause) {}
@@ -71,6 +80,8 @@ final class NettyConnection implements Connection {
   private final ReentrantLock writableLock = new ReentrantLock();
   private final Condition writableOrClosed = writableLock.newCondition();
   private final AtomicInteger blockedWriters = new AtomicInteger();
+  /** Connections on other loops whose reading paused until this one is writable (or closed). */
+  private final Queue<NettyConnection> pausedSources = new ConcurrentLinkedQueue<>();
   private volatile ConnectionHandler handler;
   private volatile SocketAddress remote;
   private volatile SocketAddress local;
@@ -82,6 +93,7 @@ final class NettyConnection implements Connection {
   private long unflushedBytes; // written to the outbound buffer since the last flush
   private boolean readStarted; // the handler is set and reading may run
   private boolean readPaused; // reads stopped because the loop's own writes filled the buffer
+  private boolean pausedByCore; // reads stopped by pauseReading (the core's memory budget)
   private boolean inactive; // the channel has gone inactive
   private boolean notified; // onClosed has been called
 
@@ -143,7 +155,30 @@ final class NettyConnection implements Connection {
     readStarted = true;
     if (inactive) {
       notifyClosed(); // closed between connecting and now: the handler still hears of it
-    } else if (!readPaused) {
+    } else if (!readPaused && !pausedByCore) {
+      channel.config().setAutoRead(true);
+    }
+  }
+
+  /** Runs on the event loop, in call order; a no-op once the loop is gone (so is the channel). */
+  @Override
+  public void pauseReading(boolean paused) {
+    if (channel.eventLoop().inEventLoop()) {
+      applyPause(paused);
+      return;
+    }
+    try {
+      channel.eventLoop().execute(() -> applyPause(paused));
+    } catch (RejectedExecutionException e) {
+      // the loop is shutting down, and with it this channel
+    }
+  }
+
+  private void applyPause(boolean paused) {
+    pausedByCore = paused;
+    if (paused) {
+      channel.config().setAutoRead(false);
+    } else if (readStarted && !readPaused && !inactive) {
       channel.config().setAutoRead(true);
     }
   }
@@ -170,8 +205,11 @@ final class NettyConnection implements Connection {
    * loop anyway) and is what lets the caller reuse its buffers once this returns.
    *
    * <p>Off the event loop the caller first waits while the channel is not writable (more than
-   * {@code writeBufferBytes} pending), until it is or the connection closes. On the event loop it
-   * never waits: if the write leaves the channel unwritable, reading pauses until it drains.
+   * {@code writeBufferBytes} pending), until it is or the connection closes. On an event loop it
+   * never waits: if the write leaves the channel unwritable, reading pauses until it drains —
+   * this connection's reading on its own loop, or, on another loop, the reading of the
+   * connection whose input that loop is handling (a proxy's upstream), so that a fast peer
+   * there cannot fill this connection's buffer without bound.
    *
    * <p>A write that returns normally was admitted before any close() and is sent before the
    * close completes (within the close's time bound); one that finds the connection closed throws.
@@ -212,8 +250,42 @@ final class NettyConnection implements Connection {
     // A void promise: a failed write reaches exceptionCaught, which closes the connection. The
     // pipe's write() ends this write's flight.
     channel.writeAndFlush(message, channel.voidPromise());
-    if (onLoop && !channel.isWritable()) {
-      pauseReading();
+    if (!channel.isWritable()) {
+      if (onLoop) {
+        pauseReading();
+      } else {
+        NettyConnection source = READING.get(); // null off the loops, or outside a read
+        if (source != null && source != this) {
+          source.pauseReading();
+          pausedSources.add(source);
+          if (channel.isWritable() || !isOpen()) {
+            resumeSources(); // drained (or closed) meanwhile: its signal may have come first
+          }
+        }
+      }
+    }
+  }
+
+  /** This connection is writable again or closed: sources paused for it may read again. */
+  private void resumeSources() {
+    NettyConnection source;
+    while ((source = pausedSources.poll()) != null) {
+      NettyConnection s = source;
+      try {
+        s.channel.eventLoop().execute(s::resumeReadingIfWritable);
+      } catch (RejectedExecutionException loopGone) {
+        // its loop is shutting down, and the connection with it
+      }
+    }
+  }
+
+  /** On the loop: reads again unless this connection's own writes still hold it. */
+  private void resumeReadingIfWritable() {
+    if (readPaused && channel.isWritable()) {
+      readPaused = false;
+      if (readStarted) {
+        channel.config().setAutoRead(true);
+      }
     }
   }
 
@@ -417,9 +489,11 @@ final class NettyConnection implements Connection {
     public void channelRead(ChannelHandlerContext c, Object msg) {
       ByteBuf buf = (ByteBuf) msg;
       reading = true;
+      READING.set(NettyConnection.this);
       try {
         deliver(buf);
       } finally {
+        READING.remove();
         buf.release();
       }
     }
@@ -471,9 +545,10 @@ final class NettyConnection implements Connection {
     public void channelWritabilityChanged(ChannelHandlerContext c) {
       if (channel.isWritable()) {
         wakeWriters();
+        resumeSources();
         if (readPaused) {
           readPaused = false;
-          if (readStarted) {
+          if (readStarted && !pausedByCore) {
             channel.config().setAutoRead(true);
           }
         }
@@ -492,6 +567,7 @@ final class NettyConnection implements Connection {
       inactive = true;
       reading = false;
       wakeWriters();
+      resumeSources();
       notifyClosed();
     }
   }
@@ -519,11 +595,10 @@ final class NettyConnection implements Connection {
       } else {
         h.onRead(ByteBuffer.wrap(ByteBufUtil.getBytes(buf)));
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // An Error too (out of memory, say): this connection ends with it as the cause; the event
+      // loop and its other connections go on.
       closeWith(e);
-    } catch (Error e) {
-      closeWith(e);
-      throw e;
     }
   }
 }

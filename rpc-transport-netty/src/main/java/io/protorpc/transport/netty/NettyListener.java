@@ -9,6 +9,7 @@ import io.protorpc.spi.ConnectionHandler;
 import io.protorpc.spi.Listener;
 import io.protorpc.spi.Transport;
 import java.io.IOException;
+import java.net.BindException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -63,7 +64,16 @@ final class NettyListener implements Listener {
     try {
       bound = b.bind(local);
       NettyTransport.await(bound, setup.connectTimeoutMillis(), "binding " + local);
-    } catch (IOException | RuntimeException | Error e) {
+    } catch (BindException e) {
+      loops.release();
+      throw e;
+    } catch (IOException e) {
+      // epoll reports an address in use as its own NativeIoException: callers catch BindException
+      loops.release();
+      BindException bind = new BindException("binding " + local + " failed: " + e.getMessage());
+      bind.initCause(e);
+      throw bind;
+    } catch (RuntimeException | Error e) {
       loops.release();
       throw e;
     }

@@ -65,7 +65,8 @@ import java.util.Optional;
  * half of that, or the connection closes); so at most about that much plus one message per
  * concurrent writer is ever queued. A write on the event loop never blocks: if it leaves the
  * channel over the limit, the connection stops reading until the peer has caught up, as a blocking
- * transport's reader would. Writing to a closed connection throws {@code IOException("connection
+ * transport's reader would. {@link Connection#pauseReading} turns the channel's auto-read off (on
+ * its event loop) until resumed, independently of that. Writing to a closed connection throws {@code IOException("connection
  * closed")}; a write that fails later (the peer reset the connection) closes the connection, and
  * its handler learns why from {@code onClosed}.
  *

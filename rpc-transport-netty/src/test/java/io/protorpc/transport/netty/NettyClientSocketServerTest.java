@@ -17,4 +17,10 @@ class NettyClientSocketServerTest extends TransportConformanceSuite {
   protected Transport clientTransport() {
     return new NettyTransport();
   }
+
+  /** The socket server faces the forked-server probes in its own suite; no need to repeat them. */
+  @Override
+  protected boolean runsServerProbes() {
+    return false;
+  }
 }

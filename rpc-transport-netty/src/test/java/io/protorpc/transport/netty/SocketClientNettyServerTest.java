@@ -17,4 +17,10 @@ class SocketClientNettyServerTest extends TransportConformanceSuite {
   protected Transport clientTransport() {
     return PluginRegistry.find(Transport.class, "socket"); // found as installed, by name
   }
+
+  /** The netty server faces the forked-server probes in its own suite; no need to repeat them. */
+  @Override
+  protected boolean runsServerProbes() {
+    return false;
+  }
 }

@@ -3,9 +3,9 @@ package io.protorpc.transport.socket;
 import io.protorpc.spi.Connection;
 import io.protorpc.spi.ConnectionHandler;
 import io.protorpc.spi.Threads;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketAddress;
@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -27,8 +28,18 @@ import java.util.function.Consumer;
  * feeds the handler and, when the connection ends for any reason, tells it so exactly once.
  */
 final class SocketConnection implements Connection {
-  /** Size of the reader's reusable buffer: the most bytes one {@code onRead} call gets. */
+  /** Size of the readers' pooled buffers: the most bytes one {@code onRead} call gets. */
   private static final int READ_BUFFER_BYTES = 64 * 1024;
+  /**
+   * Size of the array a reader waits with: small, so that an idle connection costs little, and
+   * enough for a small call's whole frame, so that such a call never touches the pool.
+   */
+  static final int IDLE_READ_BYTES = 512;
+  /** Read buffers lent to readers while bytes are coming, shared by every connection. */
+  private static final ByteArrayPool READ_BUFFERS = new ByteArrayPool(READ_BUFFER_BYTES,
+      4 * Runtime.getRuntime().availableProcessors());
+  /** How often a paused reader re-checks on its own; resumes and closes wake it earlier. */
+  private static final long PAUSE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   /** Size of the writers' scratch array for buffers without an accessible array. */
   private static final int SCRATCH_BYTES = 8 * 1024;
   /** The longest close() waits for the last writes to be flushed before closing the socket. */
@@ -53,6 +64,9 @@ final class SocketConnection implements Connection {
   private volatile boolean unflushed;
   private volatile ConnectionHandler handler;
   private volatile Thread reader;
+  private final ReentrantLock pauseLock = new ReentrantLock();
+  private final Condition resumedOrClosed = pauseLock.newCondition();
+  private volatile boolean readingPaused;
 
   /** How long a failed write waits for the reader to report the peer's reason for closing. */
   private static final long READER_GRACE_MILLIS = 100;
@@ -64,11 +78,20 @@ final class SocketConnection implements Connection {
    */
   SocketConnection(Socket socket, int writeBufferBytes, Consumer<SocketConnection> onFinished)
       throws IOException {
+    this(socket, new ByteArrayPool(writeBufferBytes, 1), onFinished);
+  }
+
+  /**
+   * @param writeBuffers where the write buffer is borrowed from while writes are buffered (a
+   *     listener shares one pool among its connections)
+   */
+  SocketConnection(Socket socket, ByteArrayPool writeBuffers,
+      Consumer<SocketConnection> onFinished) throws IOException {
     this.socket = socket;
     // Taken now: a closed socket no longer reports its local address.
     this.remote = socket.getRemoteSocketAddress();
     this.local = socket.getLocalSocketAddress();
-    this.out = new BufferedOutputStream(socket.getOutputStream(), writeBufferBytes);
+    this.out = new PooledBufferedOutput(socket.getOutputStream(), writeBuffers);
     this.onFinished = onFinished;
   }
 
@@ -114,12 +137,19 @@ final class SocketConnection implements Connection {
     return reader;
   }
 
+  /**
+   * Reads until the connection ends. Waiting for bytes, the reader holds only a small array; a
+   * read that fills it borrows a large buffer from the pool, kept while reads keep filling it and
+   * given back once one finds the socket drained. So an idle connection holds no read buffer.
+   */
   private void readLoop() {
     ConnectionHandler h = handler;
-    byte[] buf = new byte[READ_BUFFER_BYTES];
+    byte[] idle = new byte[IDLE_READ_BYTES];
+    byte[] buf = idle;
     try {
       InputStream in = socket.getInputStream();
       while (isOpen()) {
+        awaitReadingResumed();
         // In the middle of a large frame the core offers the frame's own buffer: reading into it
         // saves copying every byte of the frame out of buf. At most READ_BUFFER_BYTES per read,
         // as into buf: the JDK stages each read in a per-thread direct buffer of the read's size.
@@ -140,20 +170,71 @@ final class SocketConnection implements Connection {
             h.onRead(ByteBuffer.wrap(buf, 0, n));
           }
         }
+        if (!direct && n == buf.length && buf == idle) {
+          buf = READ_BUFFERS.take(); // more may be waiting: read it in large pieces
+        } else if (buf != idle && n < buf.length && in.available() == 0) {
+          READ_BUFFERS.give(buf); // drained: wait with the small array again
+          buf = idle;
+        }
       }
     } catch (IOException e) {
       // Also how a local close() ends a blocked read; closeWith then keeps the close's cause.
       closeWith(e);
     } catch (Throwable t) {
-      closeWith(t); // the handler failed: this connection ends, other connections go on
-      if (t instanceof Error) {
-        throw (Error) t;
-      }
+      // The handler failed, or an Error (out of memory, say): this connection ends, reported to
+      // its handler with that cause; other connections and the process go on.
+      closeWith(t);
     } finally {
+      if (buf != idle) {
+        READ_BUFFERS.give(buf);
+      }
       try {
         notifyClosed();
       } finally {
         onFinished.accept(this);
+      }
+    }
+  }
+
+  /** Stops (or resumes) the reader before its next read; see {@link Connection#pauseReading}. */
+  @Override
+  public void pauseReading(boolean paused) {
+    pauseLock.lock();
+    try {
+      readingPaused = paused;
+      if (!paused) {
+        resumedOrClosed.signalAll();
+      }
+    } finally {
+      pauseLock.unlock();
+    }
+  }
+
+  /** On the reader: waits while reading is paused and the connection open. */
+  private void awaitReadingResumed() throws InterruptedIOException {
+    if (!readingPaused) {
+      return;
+    }
+    pauseLock.lock();
+    try {
+      while (readingPaused && isOpen()) {
+        resumedOrClosed.awaitNanos(PAUSE_RECHECK_NANOS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while reading was paused");
+    } finally {
+      pauseLock.unlock();
+    }
+  }
+
+  private void wakePausedReader() {
+    if (readingPaused) {
+      pauseLock.lock();
+      try {
+        resumedOrClosed.signalAll();
+      } finally {
+        pauseLock.unlock();
       }
     }
   }
@@ -317,6 +398,7 @@ final class SocketConnection implements Connection {
   }
 
   private void closeSocket() {
+    wakePausedReader();
     try {
       socket.close();
     } catch (IOException ignored) {

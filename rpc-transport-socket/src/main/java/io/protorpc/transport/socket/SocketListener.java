@@ -33,7 +33,8 @@ final class SocketListener implements Listener {
 
   private final ServerSocket server;
   private final InetSocketAddress localAddress;
-  private final int writeBufferBytes;
+  /** Write buffers, lent to this listener's connections while they have bytes to send. */
+  private final ByteArrayPool writeBuffers;
   private final SSLContext tls; // null: plaintext
   private final boolean requireClientAuth;
   private final Transport.Acceptor acceptor;
@@ -49,7 +50,8 @@ final class SocketListener implements Listener {
       ThreadFactory readers) {
     this.server = server;
     this.localAddress = new InetSocketAddress(server.getInetAddress(), server.getLocalPort());
-    this.writeBufferBytes = options.writeBufferBytes();
+    this.writeBuffers = new ByteArrayPool(options.writeBufferBytes(),
+        4 * Runtime.getRuntime().availableProcessors());
     this.tls = options.sslContext();
     this.requireClientAuth = options.requireClientAuth();
     this.acceptor = acceptor;
@@ -76,25 +78,35 @@ final class SocketListener implements Listener {
     return listener;
   }
 
+  /**
+   * Accepts until closed. Nothing ends it but close(): a failed accept (out of file descriptors,
+   * out of memory, any Throwable) is logged and retried after a pause.
+   */
   private void acceptLoop() {
     while (!closed.get()) {
-      Socket socket;
       try {
-        socket = server.accept();
-      } catch (IOException e) {
+        serve(server.accept());
+      } catch (Throwable e) {
         if (closed.get() || server.isClosed()) {
           break;
         }
-        LOG.log(Level.WARNING, "accept failed on " + localAddress + "; retrying", e);
+        logQuietly("accept failed on " + localAddress + "; retrying", e);
         try {
           closing.await(ACCEPT_RETRY_MILLIS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
           break;
         }
-        continue;
       }
-      serve(socket);
+    }
+  }
+
+  /** Logs, unless logging itself fails (it allocates, and the heap may be what ran out). */
+  private static void logQuietly(String message, Throwable e) {
+    try {
+      LOG.log(Level.WARNING, message, e);
+    } catch (Throwable ignored) {
+      // nothing more can be said; the loop goes on
     }
   }
 
@@ -112,7 +124,7 @@ final class SocketListener implements Listener {
         ssl.setNeedClientAuth(requireClientAuth);
         socket = ssl;
       }
-      conn = new SocketConnection(socket, writeBufferBytes, connections::remove);
+      conn = new SocketConnection(socket, writeBuffers, connections::remove);
       connections.add(conn);
       // Checked after add: either close() sees this connection in the set or we see closed.
       if (closed.get()) {
@@ -126,7 +138,7 @@ final class SocketListener implements Listener {
       }
       conn.start(handler, readers);
     } catch (IOException | RuntimeException | Error e) {
-      LOG.log(Level.WARNING, "dropping connection from " + socket.getRemoteSocketAddress(), e);
+      logQuietly("dropping connection from " + socket.getRemoteSocketAddress(), e);
       if (conn == null) {
         closeQuietly(socket);
       } else {

@@ -12,16 +12,23 @@ import java.net.Socket;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import java.time.Duration;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 
 /**
  * The {@code "socket"} transport: blocking {@link java.net.Socket}s with a thread per connection.
  *
- * <p><b>Threads.</b> Every connection, client or accepted, has one reader thread that reads into a
- * reusable 64 KiB array and calls {@link ConnectionHandler#onRead} with each chunk, then {@link
- * ConnectionHandler#onClosed} once at the end; so a handler is only ever called from that one
- * thread, in order. Readers are virtual threads on JDK 21 and later, daemon platform threads on
+ * <p><b>Threads.</b> Every connection, client or accepted, has one reader thread that calls {@link
+ * ConnectionHandler#onRead} with each chunk it reads, then {@link ConnectionHandler#onClosed} once
+ * at the end; so a handler is only ever called from that one thread, in order. A reader waits for
+ * bytes with a 512-byte array of its own, and reads larger bursts into a 64 KiB buffer borrowed
+ * from a shared pool until a read finds the socket drained; the write buffer, too, is borrowed
+ * (from the listener's pool) only while there are bytes to send. So an idle connection holds no
+ * buffer. {@link Connection#pauseReading} makes the reader wait before its next read. Readers are virtual threads on JDK 21 and later, daemon platform threads on
  * JDK 17 to 20 (named {@code protorpc-socket-client-N} and {@code protorpc-socket-conn-N}). Each
  * listener has one daemon platform thread, {@code protorpc-socket-accept-N}, accepting connections.
  * A reader runs the handler itself, so a slow handler stalls that connection's reads, and one
@@ -85,13 +92,14 @@ public final class SocketTransport implements Transport {
     Duration timeout = options.connectTimeout();
     int timeoutMillis = timeout.compareTo(MAX_CONNECT_TIMEOUT) >= 0
         ? Integer.MAX_VALUE : (int) Math.max(1, timeout.toMillis()); // 0 would mean "forever"
+    long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     Socket socket = new Socket();
     SocketConnection conn;
     try {
       SocketConnection.configure(socket);
       socket.connect(remote, timeoutMillis);
       if (options.sslContext() != null) {
-        socket = startTls(socket, remote, options, timeoutMillis);
+        socket = startTls(socket, remote, options, timeoutMillis, deadlineNanos);
       }
       conn = new SocketConnection(socket, options.writeBufferBytes(), c -> { });
     } catch (IOException | RuntimeException | Error e) {
@@ -103,26 +111,57 @@ public final class SocketTransport implements Transport {
   }
 
   /**
-   * Layers TLS over a connected socket and completes the handshake within the connect timeout, so
-   * that an untrusted server fails {@code connect} with the handshake's own reason.
+   * Layers TLS over a connected socket and completes the handshake by {@code deadlineNanos}, the
+   * end of the whole connect timeout, so that an untrusted server fails {@code connect} with the
+   * handshake's own reason. The socket's read timeout bounds each read only; a peer trickling
+   * the handshake a byte at a time would pass it forever, so a watchdog closes the socket at the
+   * deadline.
    */
   private static Socket startTls(Socket plain, InetSocketAddress remote, TransportOptions options,
-      int timeoutMillis) throws IOException {
+      int timeoutMillis, long deadlineNanos) throws IOException {
     SSLSocket ssl = (SSLSocket) options.sslContext().getSocketFactory()
         .createSocket(plain, remote.getHostString(), remote.getPort(), true);
+    AtomicBoolean finished = new AtomicBoolean();
+    AtomicBoolean timedOut = new AtomicBoolean();
     try {
       if (options.verifyHostname()) {
         SSLParameters params = ssl.getSSLParameters();
         params.setEndpointIdentificationAlgorithm("HTTPS");
         ssl.setSSLParameters(params);
       }
+      long leftNanos = Math.max(1, deadlineNanos - System.nanoTime());
+      CompletableFuture.delayedExecutor(leftNanos, TimeUnit.NANOSECONDS, Runnable::run).execute(
+          () -> {
+            if (finished.compareAndSet(false, true)) {
+              timedOut.set(true);
+              closeQuietly(plain); // the handshake's blocked read fails at once
+            }
+          });
       ssl.setSoTimeout(timeoutMillis);
       ssl.startHandshake();
+      if (!finished.compareAndSet(false, true)) {
+        throw new SocketTimeoutException("closed at the connect timeout");
+      }
       ssl.setSoTimeout(0);
       return ssl;
     } catch (IOException | RuntimeException e) {
+      finished.set(true);
       ssl.close();
+      if (timedOut.get()) {
+        SocketTimeoutException t = new SocketTimeoutException("TLS handshake with " + remote
+            + " did not complete within the connect timeout of " + timeoutMillis + " ms");
+        t.initCause(e);
+        throw t;
+      }
       throw e;
+    }
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // closing to interrupt: nothing more to do
     }
   }
 

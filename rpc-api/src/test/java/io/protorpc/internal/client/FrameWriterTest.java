@@ -1,0 +1,135 @@
+package io.protorpc.internal.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.protorpc.Metadata;
+import io.protorpc.Status;
+import io.protorpc.StatusCode;
+import io.protorpc.spi.Envelope;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The per-connection writer: order, skipping what ended before its turn, batching, failure. */
+class FrameWriterTest {
+  private final ManualExecutor io = new ManualExecutor();
+  private final List<List<String>> writes = new ArrayList<>();
+  private final List<IOException> failures = new ArrayList<>();
+  private IOException nextFailure;
+  private final ClientCall.Place place = new ClientCall.Place() {
+    @Override
+    public void remove(ClientCall call, boolean tellServer) { }
+
+    @Override
+    public String describeWait() {
+      return "";
+    }
+  };
+  private final FrameWriter writer = new FrameWriter(io, new FrameWriter.Sink() {
+    @Override
+    public void write(List<Envelope> frames) throws IOException {
+      if (nextFailure != null) {
+        throw nextFailure;
+      }
+      List<String> batch = new ArrayList<>();
+      for (Envelope e : frames) {
+        batch.add(e.kind() + " " + e.callId());
+      }
+      writes.add(batch);
+    }
+
+    @Override
+    public void writeFailed(IOException cause) {
+      failures.add(cause);
+    }
+  }, place);
+  private final FakeClock clock = new FakeClock();
+  private final List<Status> outcomes = new ArrayList<>();
+
+  private ClientCall call(boolean oneWay) {
+    ClientCall c = new ClientCall("s", "m", Metadata.empty(), ByteBuffer.allocate(1), "", 1, oneWay,
+        false, 0, clock, (status, response) -> outcomes.add(status));
+    c.moveTo(place, 1);
+    return c;
+  }
+
+  private static Envelope request(long id) {
+    return Envelope.request(id, "s", "m", 0, Metadata.empty(), "", ByteBuffer.allocate(1));
+  }
+
+  private static Envelope cancel(long id) {
+    return Envelope.control(Envelope.Kind.CANCEL, id, null, null);
+  }
+
+  @Test
+  void queuingNeverWritesOnTheCallersThread() {
+    writer.request(call(false), request(1));
+    assertEquals(List.of(), writes);
+    assertEquals(1, io.queued(), "one drain task, on the I/O executor");
+    writer.request(call(false), request(2));
+    assertEquals(1, io.queued(), "a drain already pending takes later frames too");
+    io.runAll();
+    assertEquals(List.of(List.of("REQUEST 1", "REQUEST 2")), writes, "one batch, in order");
+  }
+
+  @Test
+  void aCancelQueuedBeforeItsRequestIsWrittenSkipsBoth() {
+    ClientCall c = call(false);
+    writer.request(c, request(1));
+    c.cancel(); // the call ends before the writer's turn (its place is unset: nothing to remove)
+    writer.cancel(c, cancel(1));
+    io.runAll();
+    assertEquals(List.of(), writes, "a request whose call ended was written, or its cancel alone");
+  }
+
+  @Test
+  void aCancelAlwaysFollowsItsRequest() {
+    ClientCall c = call(false);
+    writer.request(c, request(1));
+    io.runAll();
+    c.cancel();
+    writer.cancel(c, cancel(1));
+    io.runAll();
+    assertEquals(List.of(List.of("REQUEST 1"), List.of("CANCEL 1")), writes);
+  }
+
+  @Test
+  void aOneWayCallCompletesOnceWrittenOrFailsWithTheWrite() {
+    ClientCall ok = call(true);
+    writer.oneWay(ok, request(1));
+    assertEquals(List.of(), outcomes);
+    io.runAll();
+    assertEquals(List.of(Status.OK), outcomes);
+
+    nextFailure = new IOException("broken pipe");
+    ClientCall lost = call(true);
+    writer.oneWay(lost, request(2));
+    io.runAll();
+    assertEquals(StatusCode.UNAVAILABLE, outcomes.get(1).code());
+    assertTrue(outcomes.get(1).message().contains("broken pipe"));
+    assertEquals(1, failures.size(), "the connection was not told its write failed");
+  }
+
+  @Test
+  void withNoThreadToWriteOnOneWayCallsStillEnd() {
+    io.shutDown();
+    ClientCall c = call(true);
+    writer.oneWay(c, request(1));
+    assertEquals(1, outcomes.size());
+    assertEquals(StatusCode.UNAVAILABLE, outcomes.get(0).code());
+    assertEquals(1, failures.size());
+  }
+
+  @Test
+  void batchesAreBounded() {
+    for (int i = 1; i <= FrameWriter.MAX_BATCH_FRAMES + 1; i++) {
+      writer.request(call(false), request(i));
+    }
+    io.runAll();
+    assertEquals(2, writes.size());
+    assertEquals(FrameWriter.MAX_BATCH_FRAMES, writes.get(0).size());
+  }
+}
