@@ -80,8 +80,13 @@ abstract class ServerCommand implements Callable<Integer> {
       try {
         connection = b.connect();
       } catch (IOException e) {
+        // the first cause says why ("Connection refused", the server's reason for refusing)
+        Throwable why = e;
+        while (why.getCause() != null && why.getCause() != why) {
+          why = why.getCause();
+        }
         throw new RpcException(Status.of(StatusCode.UNAVAILABLE,
-            "cannot connect to " + parsedTarget + ": " + e.getMessage()), e);
+            "cannot connect to " + parsedTarget + ": " + why.getMessage()), e);
       }
     }
     return connection;

@@ -12,7 +12,6 @@ import io.protorpc.RpcClient;
 import io.protorpc.RpcException;
 import io.protorpc.RpcServer;
 import io.protorpc.StatusCode;
-import io.protorpc.examples.CalculatorService;
 import io.protorpc.examples.calculator.CalculatorRpc;
 import io.protorpc.reflection.ReflectionClient;
 import java.io.BufferedReader;
@@ -48,6 +47,8 @@ class CliEndToEndIT {
   private static final String DOCS_PORT = "9090";
   private static final String DIVIDE = "protorpc.examples.calculator.Calculator/Divide";
   private static final long PROCESS_SECONDS = 60;
+  /** The demo server's first line: "protorpc demo server listening on 127.0.0.1:PORT...". */
+  private static final Pattern LISTENING = Pattern.compile("listening on [^ ]*:(\\d+)");
 
   private final Path root = Path.of("..").toAbsolutePath().normalize();
   private Process server;
@@ -66,8 +67,9 @@ class CliEndToEndIT {
     CompletableFuture<Integer> announced = CompletableFuture.supplyAsync(() -> {
       try {
         for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-          if (line.startsWith("port ")) {
-            return Integer.parseInt(line.substring(5).strip());
+          Matcher listening = LISTENING.matcher(line);
+          if (listening.find()) {
+            return Integer.parseInt(listening.group(1));
           }
         }
         throw new IllegalStateException("the demo server ended before saying its port");
@@ -267,7 +269,7 @@ class CliEndToEndIT {
   @Test
   void protoFilesWorkWithoutReflection() throws Exception {
     try (RpcServer plain = RpcServer.builder().transport("socket")
-        .addService(CalculatorRpc.bindService(new CalculatorService())).start()) {
+        .addService(CalculatorRpc.bindService(new TestCalculator())).start()) {
       String plainTarget = "127.0.0.1:" + plain.port();
       Run r = protorpc("list " + plainTarget);
       assertTrue(r.err().contains("does not serve reflection"), r::toString);

@@ -15,7 +15,6 @@ import io.protorpc.RpcClient;
 import io.protorpc.RpcException;
 import io.protorpc.RpcServer;
 import io.protorpc.StatusCode;
-import io.protorpc.examples.CalculatorService;
 import io.protorpc.examples.calculator.CalculatorRpc;
 import io.protorpc.examples.EchoServiceImpl;
 import io.protorpc.examples.calculator.DivideRequest;
@@ -61,7 +60,7 @@ class CliTest {
   @BeforeAll
   void startServers() throws IOException {
     reflecting = RpcServer.builder().transport("socket")
-        .addService(CalculatorRpc.bindService(new CalculatorService()))
+        .addService(CalculatorRpc.bindService(new TestCalculator()))
         .addService(EchoService.newReflectiveBlockingService(new EchoServiceImpl()))
         .addService(new TestServiceImpl().asService())
         .intercept((controller, request, next, done) -> {
@@ -71,7 +70,8 @@ class CliTest {
           next.handle(controller, request, done);
         })
         .reflection().start();
-    plain = RpcServer.builder().transport("socket").addService(CalculatorRpc.bindService(new CalculatorService())).start();
+    plain = RpcServer.builder().transport("socket")
+        .addService(CalculatorRpc.bindService(new TestCalculator())).start();
     target = "127.0.0.1:" + reflecting.port();
     plainTarget = "127.0.0.1:" + plain.port();
   }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.protorpc.RpcServer;
-import io.protorpc.examples.CalculatorService;
 import io.protorpc.examples.calculator.CalculatorRpc;
 import io.protorpc.testkit.TestCertificates;
 import java.util.List;
@@ -27,7 +26,7 @@ class CliTlsTest {
   void mutualTlsWithPemFiles() throws Exception {
     TestCertificates certs = TestCertificates.get();
     try (RpcServer tls = RpcServer.builder().transport("socket").tls(certs.serverContext(), true)
-        .addService(CalculatorRpc.bindService(new CalculatorService())).reflection().start()) {
+        .addService(CalculatorRpc.bindService(new TestCalculator())).reflection().start()) {
       check("127.0.0.1:" + tls.port(), certs);
     }
   }
