@@ -56,7 +56,8 @@ class ShadedJarTest {
     String testClasses = Path.of(ShadedJarTest.class.getProtectionDomain().getCodeSource()
         .getLocation().toURI()).toString();
     Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-cp", jar + File.pathSeparator + testClasses, LookupZstd.class.getName())
+        .toString(), "--enable-native-access=ALL-UNNAMED", // else JDK 22+ warns in the output
+        "-cp", jar + File.pathSeparator + testClasses, LookupZstd.class.getName())
         .redirectErrorStream(true).start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child JVM finished");
