@@ -28,6 +28,8 @@ public final class ChildJvm {
   public static ChildJvm start(Class<?> main, String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // as run-demo.sh does: JDK 22+ otherwise warns on stderr, which these tests read
+    command.add("--enable-native-access=ALL-UNNAMED,com.github.luben.zstd_jni,io.netty.common");
     command.addAll(List.of("-cp", System.getProperty("java.class.path", "")));
     String modulePath = System.getProperty("jdk.module.path", "");
     if (modulePath.isEmpty()) {
