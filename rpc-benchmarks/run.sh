@@ -57,7 +57,7 @@ jmh compression "CompressionBenchmark" -p compressor=zstd-3,gzip-6 -p payload=16
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 ELAPSED=$(( $(date +%s) - START ))
-WALL="$((ELAPSED / 60)) min $((ELAPSED % 60)) s (build included)"
+WALL="$((ELAPSED / 60)) min $((ELAPSED % 60)) s ($([[ -z "${SKIP_BUILD:-}" ]] && echo "build included" || echo "jar built before"))"
 echo "== benchmarks done in $WALL; rendering"
 "$JAVA" -cp "$JAR" io.protorpc.benchmarks.report.RenderReport \
   --json "$OUT/results.json" --md docs/benchmarks.md --png docs/benchmarks.png --readme README.md \

@@ -23,6 +23,7 @@ module io.protorpc {
   uses io.protorpc.spi.Codec;
   uses io.protorpc.resolver.NameResolver;
   uses io.protorpc.balancer.LoadBalancer;
+  uses io.protorpc.spi.MessageTransport;
 
   provides io.protorpc.spi.Framing with
       io.protorpc.builtin.LengthFraming,

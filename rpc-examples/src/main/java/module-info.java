@@ -7,6 +7,9 @@ module io.protorpc.examples {
   requires transitive io.protorpc;
 
   exports io.protorpc.examples;
+  // A package of generated messages must be exported to com.google.protobuf at least:
+  // protobuf-java reads generated classes reflectively (Any.unpack behind Status.details(Class),
+  // toString(), the field accessors). Public members only, so no `opens`.
   exports io.protorpc.examples.calculator;
   exports io.protorpc.examples.echo;
   exports io.protorpc.examples.game;

@@ -7,6 +7,7 @@ module io.protorpc.testkit {
   requires transitive org.junit.jupiter.api;
   requires transitive org.junit.jupiter.params;
   requires java.management; // live-heap checks after faults (RobustnessSuite)
+  requires jdk.management; // bytes allocated per thread: buffers grow only as bytes arrive
   requires java.logging; // what the server logs about a failed handler (LogCapture)
 
   exports io.protorpc.testkit;

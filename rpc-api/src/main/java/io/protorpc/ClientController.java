@@ -17,6 +17,7 @@ import java.util.Objects;
 public final class ClientController implements RpcController {
   private Duration timeout;
   private boolean oneWay;
+  private boolean fanout;
   private Boolean compress;
   private Boolean waitForReady;
   private Metadata requestMetadata = new Metadata();
@@ -59,6 +60,22 @@ public final class ClientController implements RpcController {
   /** Whether this call was made one-way. */
   public boolean isOneWay() {
     return oneWay;
+  }
+
+  /**
+   * Makes the call a fanout: one-way, to every server listening on the client's message target
+   * right now, once each (docs/broker.md). Only a client built for a message target can fan out;
+   * on others the call fails with {@code INVALID_ARGUMENT}. {@link RpcClient#fanout()} gives a
+   * channel whose every call is one.
+   */
+  public ClientController setFanout(boolean fanout) {
+    this.fanout = fanout;
+    return this;
+  }
+
+  /** Whether this call was made a fanout. */
+  public boolean isFanout() {
+    return fanout;
   }
 
   /**
@@ -126,6 +143,7 @@ public final class ClientController implements RpcController {
   public void reset() {
     timeout = null;
     oneWay = false;
+    fanout = false;
     compress = null;
     waitForReady = null;
     requestMetadata = new Metadata();

@@ -5,12 +5,12 @@ import io.protorpc.resolver.NameResolver;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Framing;
+import io.protorpc.spi.MessageTransport;
 import io.protorpc.spi.Plugin;
 import io.protorpc.spi.Transport;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
@@ -30,19 +30,33 @@ import java.util.stream.Collectors;
 public final class PluginRegistry {
   private static final List<Class<? extends Plugin>> KINDS =
       List.of(Transport.class, Framing.class, Compressor.class, Codec.class,
-          NameResolver.class, LoadBalancer.class);
+          MessageTransport.class, NameResolver.class, LoadBalancer.class);
 
-  /** Which artifact provides each of protorpc's own plugins, for the not-found message. */
-  private static final Map<String, String> ARTIFACTS = Map.of(
-      "Transport/socket", "io.protorpc:rpc-transport-socket",
-      "Transport/netty", "io.protorpc:rpc-transport-netty",
-      "Transport/inproc", "io.protorpc:rpc-transport-inproc",
-      "Compressor/zstd", "io.protorpc:rpc-codec-compress",
-      "Compressor/gzip", "io.protorpc:rpc-codec-compress",
-      "Codec/protobuf", "io.protorpc:rpc-codec-protobuf",
-      "Framing/length", "io.protorpc:rpc-api",
-      "Framing/delimiter", "io.protorpc:rpc-api",
-      "Compressor/identity", "io.protorpc:rpc-api");
+  /** One of protorpc's own plugins: the artifact that brings it, for the not-found message. */
+  private record Known(Class<? extends Plugin> kind, String name, String artifact,
+      String className) {}
+
+  private static final List<Known> KNOWN = List.of(
+      new Known(Transport.class, "netty", "io.protorpc:rpc-transport-netty",
+          "io.protorpc.transport.netty.NettyTransport"),
+      new Known(Transport.class, "socket", "io.protorpc:rpc-transport-socket",
+          "io.protorpc.transport.socket.SocketTransport"),
+      new Known(Transport.class, "inproc", "io.protorpc:rpc-transport-inproc",
+          "io.protorpc.transport.inproc.InProcessTransport"),
+      new Known(Codec.class, "protobuf", "io.protorpc:rpc-codec-protobuf",
+          "io.protorpc.codec.protobuf.ProtobufCodec"),
+      new Known(Compressor.class, "zstd", "io.protorpc:rpc-codec-compress",
+          "io.protorpc.codec.compress.ZstdCompressor"),
+      new Known(Compressor.class, "gzip", "io.protorpc:rpc-codec-compress",
+          "io.protorpc.codec.compress.GzipCompressor"),
+      new Known(Compressor.class, "identity", "io.protorpc:rpc-api",
+          "io.protorpc.builtin.IdentityCompressor"),
+      new Known(Framing.class, "length", "io.protorpc:rpc-api",
+          "io.protorpc.builtin.LengthFraming"),
+      new Known(Framing.class, "delimiter", "io.protorpc:rpc-api",
+          "io.protorpc.builtin.DelimiterFraming"),
+      new Known(MessageTransport.class, "amqp", "io.protorpc:rpc-transport-amqp",
+          "io.protorpc.transport.amqp.AmqpTransport"));
 
   private static final CopyOnWriteArrayList<Plugin> REGISTERED = new CopyOnWriteArrayList<>();
   private static final ClassValue<List<Plugin>> DISCOVERED = new ClassValue<>() {
@@ -100,19 +114,12 @@ public final class PluginRegistry {
         unavailable = unavailable == null ? p : unavailable;
       }
     }
-    String kindName = kind.getSimpleName();
     if (unavailable != null) {
-      throw new PluginNotFoundException(kindName + " '" + name + "' is installed but unavailable: "
+      throw new PluginNotFoundException(kind.getSimpleName() + " '" + name
+          + "' is installed but unavailable: "
           + unavailable.unavailableReason().orElse("no reason given"));
     }
-    StringBuilder msg = new StringBuilder()
-        .append("no ").append(kindName).append(" named '").append(name).append("' found (found: ")
-        .append(names(kind).isEmpty() ? "none" : String.join(", ", names(kind))).append(")");
-    String artifact = ARTIFACTS.get(kindName + "/" + name);
-    if (artifact != null) {
-      msg.append("; add ").append(artifact).append(" to the module path or class path");
-    }
-    throw new PluginNotFoundException(msg.toString());
+    throw notFound(kind, name);
   }
 
   /** The available provider of {@code kind} named {@code name}, or empty. */
@@ -130,9 +137,68 @@ public final class PluginRegistry {
     return all(kind).stream()
         .filter(Plugin::isAvailable)
         .max(Comparator.comparingInt(Plugin::priority))
-        .orElseThrow(() -> new PluginNotFoundException("no available " + kind.getSimpleName()
-            + " installed (found: " + (names(kind).isEmpty() ? "none" : String.join(", ",
-            names(kind))) + ")"));
+        .orElseThrow(() -> notFound(kind, null));
+  }
+
+  /**
+   * The one shape of every "not installed" error: what was asked for, the names that are
+   * installed, and what to do: add the artifact that brings it, or, when its class is right here
+   * but ServiceLoader did not list it, restore the lost declaration.
+   *
+   * @param name the name asked for, or null when any available provider would do
+   */
+  static PluginNotFoundException notFound(Class<? extends Plugin> kind, String name) {
+    List<String> installed = names(kind);
+    StringBuilder msg = new StringBuilder("no ")
+        .append(name == null ? "available " + kind.getSimpleName()
+            : kind.getSimpleName() + " named '" + name + "'")
+        .append(" found (found: ")
+        .append(installed.isEmpty() ? "none" : String.join(", ", installed)).append(")");
+    List<Known> candidates = KNOWN.stream()
+        .filter(k -> k.kind() == kind && (name == null ? !installed.contains(k.name())
+            : k.name().equals(name)))
+        .toList();
+    for (Known k : candidates) {
+      Optional<Class<?>> present = loadable(k.className());
+      if (present.isPresent()) {
+        return new PluginNotFoundException(msg + "; " + undiscovered(present.get()));
+      }
+    }
+    List<String> artifacts = candidates.stream().map(Known::artifact).distinct().toList();
+    if (!artifacts.isEmpty()) {
+      msg.append("; add ").append(String.join(" or ", artifacts))
+          .append(" to the module path or class path");
+    }
+    return new PluginNotFoundException(msg.toString());
+  }
+
+  /** Why a provider whose class is loadable was not discovered, and what to do about it. */
+  private static String undiscovered(Class<?> provider) {
+    String kind = KINDS.stream().filter(k -> k.isAssignableFrom(provider)).findFirst()
+        .map(Class::getName).orElse("?");
+    String fix = " or register it: PluginRegistry.register(new " + provider.getSimpleName()
+        + "())";
+    if (provider.getModule().isNamed()) {
+      return provider.getName() + " is in module " + provider.getModule().getName()
+          + " but was not discovered: the module does not declare 'provides " + kind
+          + " with " + provider.getName() + "'; declare it" + fix;
+    }
+    return provider.getName() + " is on the class path but was not discovered: the services "
+        + "file META-INF/services/" + kind + " was lost (a shaded jar?); merge them "
+        + "(maven-shade-plugin's ServicesResourceTransformer)" + fix;
+  }
+
+  /** The class, if this JVM can load it where ServiceLoader would have looked. */
+  private static Optional<Class<?>> loadable(String className) {
+    for (ClassLoader loader : new ClassLoader[] {
+        Thread.currentThread().getContextClassLoader(), PluginRegistry.class.getClassLoader()}) {
+      try {
+        return Optional.of(Class.forName(className, false, loader));
+      } catch (ClassNotFoundException | LinkageError e) {
+        // not here: the artifact is missing, which the message then says
+      }
+    }
+    return Optional.empty();
   }
 
   /**

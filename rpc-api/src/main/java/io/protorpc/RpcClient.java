@@ -17,12 +17,16 @@ import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Envelope;
 import io.protorpc.spi.Framing;
 import io.protorpc.spi.LimitExceededException;
+import io.protorpc.spi.MessageOptions;
+import io.protorpc.spi.MessagePort;
+import io.protorpc.spi.MessageTransport;
 import io.protorpc.spi.Transport;
 import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,12 +95,22 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   private final List<ClientInterceptor> interceptors;
   private final Set<String> oneWayMethods;
   private final boolean waitForReady;
-  private final Subchannel subchannel;
+  private final Subchannel subchannel; // null for a message target
+  private final String target; // null for an address
+  private final MessageTransport messageTransport;
+  private final ClientMessages messages; // null for an address
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private RpcClient(Builder b) {
-    this.address = Objects.requireNonNull(b.address, "address is required");
-    this.transport = b.transport != null ? b.transport : PluginRegistry.transportFor(address);
+    if ((b.address == null) == (b.target == null)) {
+      throw new IllegalStateException("set either an address or a target");
+    }
+    this.address = b.address;
+    this.target = b.target;
+    this.messageTransport = b.target == null ? null
+        : MessageTargets.transportFor(b.target, b.messageTransport);
+    this.transport = b.transport != null || b.target != null
+        ? b.transport : PluginRegistry.transportFor(address);
     this.framing = b.framing != null ? b.framing : PluginRegistry.find(Framing.class, "length");
     Codec codec = b.codec != null ? b.codec : PluginRegistry.defaultFor(Codec.class);
     this.compressor =
@@ -115,6 +129,12 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     this.waitForReady = b.waitForReady;
     this.clock = new SystemClock("protorpc-client-timer");
     this.io = OwnedExecutor.forBlockingIo("protorpc-client-io");
+    if (target != null) {
+      this.subchannel = null;
+      this.messages = new ClientMessages(codec, limits);
+      return;
+    }
+    this.messages = null;
     SessionConnector connector = new SessionConnector(transport, transportOptions, limits,
         framing, codec, compressor, b.liveness, clock, clock.scheduler(), io);
     this.subchannel = new Subchannel(address, connector, io, clock, b.backoff::delayNanos,
@@ -126,9 +146,51 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     return new Builder();
   }
 
-  /** The server address this client talks to. */
+  /** The server address this client talks to, or null when it was built for a target. */
   public SocketAddress address() {
     return address;
+  }
+
+  /** The message target this client calls (see {@link Builder#target}), or empty. */
+  public java.util.Optional<String> target() {
+    return java.util.Optional.ofNullable(target);
+  }
+
+  /**
+   * A view of this client whose every call is a fanout (see {@link
+   * ClientController#setFanout}): generated stubs built on it reach every server listening on the
+   * target, once each, and complete once the broker has the message. Only for a client built for
+   * a message target; elsewhere its calls fail with {@code INVALID_ARGUMENT}.
+   */
+  public FanoutChannel fanout() {
+    return new FanoutChannel();
+  }
+
+  /** The channel {@link #fanout()} returns: this client, with every call made a fanout. */
+  public final class FanoutChannel implements RpcChannel, BlockingRpcChannel {
+    private FanoutChannel() {}
+
+    @Override
+    public void callMethod(MethodDescriptor method, RpcController controller, Message request,
+        Message responsePrototype, RpcCallback<Message> done) {
+      RpcClient.this.callMethod(method, fanoutController(controller), request, responsePrototype,
+          done);
+    }
+
+    @Override
+    public Message callBlockingMethod(MethodDescriptor method, RpcController controller,
+        Message request, Message responsePrototype) throws RpcException {
+      return RpcClient.this.callBlockingMethod(method, fanoutController(controller), request,
+          responsePrototype);
+    }
+
+    private RpcController fanoutController(RpcController controller) {
+      if (controller instanceof ClientController cc) {
+        cc.setFanout(true);
+        return cc;
+      }
+      return new ClientController().setFanout(true);
+    }
   }
 
   /** Name of the framing this client uses. */
@@ -138,7 +200,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
   /** Name of the transport this client uses. */
   public String transportName() {
-    return transport.name();
+    return transport != null ? transport.name() : messageTransport.name();
   }
 
   /** Name of the compressor this client uses for requests at or above the threshold. */
@@ -151,12 +213,16 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
    * connection, after it is lost (until a call reconnects), and while the server is going away.
    */
   public boolean isConnected() {
+    if (messages != null) {
+      MessagePort p = messages.port();
+      return p != null && p.isConnected();
+    }
     return subchannel.state() == ConnectivityState.READY;
   }
 
   /** Number of calls started and not yet completed: waiting for a connection or a response. */
   public int callsInFlight() {
-    return subchannel.callsInFlight();
+    return messages != null ? messages.callsInFlight() : subchannel.callsInFlight();
   }
 
   /**
@@ -287,7 +353,13 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       listener.onComplete(status, response);
     };
     Duration timeout = cc.timeout() != null ? cc.timeout() : defaultTimeout;
-    boolean oneWay = cc.isOneWay() || oneWayMethods.contains(method.getFullName());
+    if (cc.isFanout() && messages == null) {
+      ending.onComplete(Status.of(StatusCode.INVALID_ARGUMENT, "a fanout needs a client built "
+          + "for a message target; this one calls " + address), null);
+      return;
+    }
+    boolean oneWay = cc.isFanout() || cc.isOneWay()
+        || oneWayMethods.contains(method.getFullName());
     boolean ready = cc.waitForReady() != null ? cc.waitForReady() : waitForReady;
     Metadata requested = cc.requestMetadata();
     Metadata metadata = requested.isEmpty() ? Metadata.empty() : requested.copy();
@@ -311,7 +383,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
         metadata, payload.payload(), payload.compression(), bytes.length, oneWay, ready,
         timeout == null ? 0 : timeout.toNanos(), clock, ending);
     cc.begin(call::cancel);
-    call.start(subchannel);
+    call.start(messages != null ? messages.router(cc.isFanout()) : subchannel);
   }
 
   /** Turns an outcome into the response message (or null), recording it in the controller. */
@@ -350,15 +422,32 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    subchannel.shutdown(Status.of(StatusCode.UNAVAILABLE, "client closed"));
+    if (messages != null) {
+      MessagePort p = messages.port();
+      if (p != null) {
+        p.close();
+      }
+      messages.closeAll(Status.of(StatusCode.UNAVAILABLE, "client closed"));
+    } else {
+      subchannel.shutdown(Status.of(StatusCode.UNAVAILABLE, "client closed"));
+    }
     clock.close();
     io.close();
     callbackExecutor.close();
   }
 
+  /** Attaches to the broker of the client's message target; the port reconnects by itself. */
+  private void openPort() throws IOException {
+    MessagePort port = messageTransport.connect(URI.create(target), new MessageOptions(
+        transportOptions, limits.maxFrameSize(), limits.maxCallsInFlight()), messages);
+    messages.attach(port);
+  }
+
   /** Configures and connects an {@link RpcClient}. Not thread-safe. */
   public static final class Builder {
     private SocketAddress address;
+    private String target;
+    private MessageTransport messageTransport;
     private Transport transport;
     private Framing framing;
     private Codec codec;
@@ -391,6 +480,31 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
     public Builder address(String host, int port) {
       return address(new InetSocketAddress(host, port));
+    }
+
+    /**
+     * Calls a message target instead of a server's address, e.g. {@code
+     * amqp://user:password@broker:5672/?topic=calculator} (docs/broker.md): each call is a message
+     * to the topic, taken by one of the servers consuming it; one-way calls are casts; {@link
+     * ClientController#setFanout} and {@link RpcClient#fanout()} reach every server. The message
+     * transport installed for the target's scheme carries them; codec, compressor, limits,
+     * metadata, interceptors and deadlines work as on a connection. The client's {@code
+     * tls(...)} context, if given, is used to reach the broker.
+     *
+     * @throws IllegalArgumentException if {@code target} is not a URI
+     */
+    public Builder target(String target) {
+      this.target = MessageTargets.checked(target);
+      return this;
+    }
+
+    /**
+     * The message transport that carries the calls to {@link #target}, for instance one with
+     * settings of its own; by default, the installed one serving the target's scheme.
+     */
+    public Builder transport(MessageTransport transport) {
+      this.messageTransport = Objects.requireNonNull(transport, "transport");
+      return this;
     }
 
     /** The transport by name ({@code "socket"}, {@code "netty"}); default: the highest-priority installed. */
@@ -569,6 +683,15 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
      */
     public RpcClient connect() throws IOException {
       RpcClient client = new RpcClient(this);
+      if (client.messages != null) {
+        try {
+          client.openPort();
+          return client;
+        } catch (IOException | RuntimeException e) {
+          client.close();
+          throw e;
+        }
+      }
       try {
         client.subchannel.connect().get(client.transportOptions.connectTimeout().toMillis()
             + CONNECT_WAIT_SLACK_MILLIS, TimeUnit.MILLISECONDS);

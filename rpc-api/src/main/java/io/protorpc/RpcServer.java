@@ -12,6 +12,9 @@ import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Framing;
 import io.protorpc.spi.Listener;
+import io.protorpc.spi.MessageOptions;
+import io.protorpc.spi.MessagePort;
+import io.protorpc.spi.MessageTransport;
 import io.protorpc.spi.Threads;
 import io.protorpc.spi.Transport;
 import io.protorpc.spi.TransportOptions;
@@ -20,6 +23,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -73,7 +77,10 @@ public final class RpcServer implements AutoCloseable {
   private final int maxConnections;
   private final Liveness liveness;
   private final Set<ServerSession> sessions = ConcurrentHashMap.newKeySet();
-  private final Listener listener;
+  private final Listener listener; // null when serving a message target
+  private final MessagePort messagePort; // null when listening on an address
+  private final ServerMessages messages;
+  private final String target;
   private final Health health; // null unless the builder asked for it
   final MemoryBudget budget;
   /** What one connection may hold before it stops reading (see ServerSession#updateReading). */
@@ -129,13 +136,13 @@ public final class RpcServer implements AutoCloseable {
     if (health != null) {
       health.serving(services.keySet());
     }
-    this.transport = b.transport != null ? b.transport : PluginRegistry.transportFor(b.address);
+    this.transport = b.transport != null || b.target != null
+        ? b.transport : PluginRegistry.transportFor(b.address);
     this.framings = b.framings != null ? b.framings : installed(Framing.class);
     this.codecs = b.codecs != null ? b.codecs : installed(Codec.class);
     this.compressors = b.compressors != null ? b.compressors : installed(Compressor.class);
     if (codecs.isEmpty()) {
-      throw new PluginNotFoundException("no Codec installed; add io.protorpc:rpc-codec-protobuf "
-          + "to the module path or class path");
+      throw PluginRegistry.notFound(Codec.class, null);
     }
     this.limits = b.limits;
     if (b.memoryBudget > 0 && b.memoryBudget < limits.maxFrameSize()) {
@@ -156,10 +163,28 @@ public final class RpcServer implements AutoCloseable {
     this.perConnectionBudget = Math.max(budget.limit() / 4, 2L * limits.maxFrameSize());
     timer.scheduleWithFixedDelay(this::relieveMemory, RELIEF_CHECK_MILLIS, RELIEF_CHECK_MILLIS,
         TimeUnit.MILLISECONDS);
+    this.target = b.target;
+    TransportOptions options = b.sslContext == null ? b.transportOptions
+        : b.transportOptions.toBuilder().sslContext(b.sslContext)
+            .requireClientAuth(b.requireClientAuth).build();
+    if (b.target != null) {
+      this.listener = null;
+      this.messages = new ServerMessages(this);
+      try {
+        this.messagePort = MessageTargets.transportFor(b.target, b.messageTransport).listen(
+            URI.create(b.target), new MessageOptions(options, limits.maxFrameSize(),
+                limits.maxCallsInFlight()), messages);
+        messages.attach(messagePort);
+      } catch (IOException | RuntimeException e) {
+        timer.shutdownNow();
+        executor.close();
+        throw e;
+      }
+      return;
+    }
+    this.messagePort = null;
+    this.messages = null;
     try {
-      TransportOptions options = b.sslContext == null ? b.transportOptions
-          : b.transportOptions.toBuilder().sslContext(b.sslContext)
-              .requireClientAuth(b.requireClientAuth).build();
       this.listener = transport.listen(b.address, options, connection -> {
         ServerSession s = new ServerSession(this, connection);
         if (sessions.size() >= maxConnections) {
@@ -219,8 +244,14 @@ public final class RpcServer implements AutoCloseable {
   /**
    * The bound address: an {@link InetSocketAddress} (with the actual port when 0 was asked for),
    * or the {@link InProcessAddress} the server was given.
+   *
+   * @throws IllegalStateException if the server serves a message target instead
    */
   public SocketAddress localAddress() {
+    if (listener == null) {
+      throw new IllegalStateException("this server serves " + messagePort.describe()
+          + ", not an address");
+    }
     return listener.localAddress();
   }
 
@@ -228,13 +259,18 @@ public final class RpcServer implements AutoCloseable {
    * The bound port (useful after asking for port 0).
    *
    * @throws IllegalStateException if the server listens on an address without a port, such as
-   *     an {@link InProcessAddress}
+   *     an {@link InProcessAddress}, or serves a message target
    */
   public int port() {
-    if (listener.localAddress() instanceof InetSocketAddress inet) {
+    if (localAddress() instanceof InetSocketAddress inet) {
       return inet.getPort();
     }
     throw new IllegalStateException("no port: the server listens on " + listener.localAddress());
+  }
+
+  /** The message target this server consumes (see {@link Builder#target}), or empty. */
+  public java.util.Optional<String> target() {
+    return java.util.Optional.ofNullable(target);
   }
 
   /**
@@ -267,7 +303,7 @@ public final class RpcServer implements AutoCloseable {
 
   /** Number of calls running on all connections right now. */
   public int callsInFlight() {
-    int n = 0;
+    int n = messages == null ? 0 : messages.callsInFlight();
     for (ServerSession s : sessions) {
       n += s.activeCalls();
     }
@@ -355,7 +391,7 @@ public final class RpcServer implements AutoCloseable {
 
   /** The chain of interceptors ending in the service method, for one call. */
   ServerInterceptor.Next chain(ServiceEntry entry, MethodDescriptor method) {
-    ServerInterceptor.Next next = (c, r, d) -> ServerSession.invoke(entry, method, c, r, d);
+    ServerInterceptor.Next next = (c, r, d) -> ServerCalls.invoke(entry, method, c, r, d);
     for (int i = interceptors.size() - 1; i >= 0; i--) {
       ServerInterceptor interceptor = interceptors.get(i);
       ServerInterceptor.Next rest = next;
@@ -381,12 +417,23 @@ public final class RpcServer implements AutoCloseable {
     if (health != null) {
       health.enterShutdown();
     }
+    if (messages != null) {
+      if (messages.beginDrain()) {
+        shutdownNow();
+      }
+      return;
+    }
     for (ServerSession s : new ArrayList<>(sessions)) {
       s.beginDrain();
     }
     if (sessions.isEmpty()) {
       shutdownNow();
     }
+  }
+
+  /** The last call served from messages during a graceful shutdown has its answer. */
+  void messagesDrained() {
+    shutdownNow();
   }
 
   /** Whether {@link #shutdown} or {@link #close} has been called. */
@@ -404,9 +451,12 @@ public final class RpcServer implements AutoCloseable {
   }
 
   /**
-   * Waits, without a time limit, until the server has terminated. A {@code main} that only serves
-   * calls ends with this, since the server's threads do not keep the JVM alive; it returns once a
-   * {@link #shutdown()} has finished (from a shutdown hook, say) or {@link #shutdownNow()} ran.
+   * Waits, without a time limit, until the server has terminated: what a {@code main} that only
+   * serves calls last, since the transports' threads are daemons and would not keep the JVM alive.
+   * Something else ends the wait by calling {@link #shutdown}, {@link #shutdownNow} or {@link
+   * #close}, e.g. a shutdown hook on Ctrl-C.
+   *
+   * @throws InterruptedException if the waiting thread is interrupted (the server keeps running)
    */
   public void awaitTermination() throws InterruptedException {
     terminated.await();
@@ -430,7 +480,13 @@ public final class RpcServer implements AutoCloseable {
       closed = true;
       shutdown = true;
     }
-    listener.close();
+    if (listener != null) {
+      listener.close();
+    }
+    if (messagePort != null) {
+      messagePort.close(); // unsettled requests go back to the broker, for other servers
+      messages.cancelAll("server stopped");
+    }
     for (ServerSession s : new ArrayList<>(sessions)) {
       s.close();
     }
@@ -448,6 +504,8 @@ public final class RpcServer implements AutoCloseable {
   /** Configures and starts an {@link RpcServer}. Not thread-safe. */
   public static final class Builder {
     private SocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    private String target;
+    private MessageTransport messageTransport;
     private final Map<String, ServiceEntry> services = new LinkedHashMap<>();
     private Transport transport;
     private Map<String, Framing> framings;
@@ -558,6 +616,31 @@ public final class RpcServer implements AutoCloseable {
      */
     public Builder address(SocketAddress address) {
       this.address = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /**
+     * Serves the requests sent to a message target instead of listening on an address, e.g.
+     * {@code amqp://user:password@broker:5672/?topic=calculator} (docs/broker.md): the message
+     * transport installed for the target's scheme consumes the topic's requests and carries the
+     * replies; services, interceptors, codecs, compressors, limits and deadlines work as on a
+     * connection. {@link Builder#maxCallsInFlight} bounds how many of the topic's messages this
+     * server holds at once. The server's {@code tls(...)} context, if given, is used to reach the
+     * broker.
+     *
+     * @throws IllegalArgumentException if {@code target} is not a URI
+     */
+    public Builder target(String target) {
+      this.target = MessageTargets.checked(target);
+      return this;
+    }
+
+    /**
+     * The message transport for {@link #target}, e.g. one built with settings of its own; default:
+     * the installed one whose schemes include the target's.
+     */
+    public Builder transport(MessageTransport transport) {
+      this.messageTransport = Objects.requireNonNull(transport, "transport");
       return this;
     }
 

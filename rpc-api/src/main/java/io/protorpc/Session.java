@@ -261,6 +261,10 @@ abstract class Session implements ConnectionHandler {
     long before = partialBytes;
     long after = !frameDecoder.hasPartialFrame() ? 0
         : frameEndedThisRead ? Math.max(0, bytes - frameBytesThisRead) : before + bytes;
+    if (after > 0) {
+      // a decoder may size its buffer ahead of the bytes (length framing: up to 8x): count that
+      after = Math.max(after, frameDecoder.bufferedCapacity());
+    }
     frameEndedThisRead = false;
     frameBytesThisRead = 0;
     partialBytes = after;

@@ -275,5 +275,10 @@ public final class DelimiterFraming implements Framing {
     public boolean hasPartialFrame() {
       return inFrame;
     }
+
+    @Override
+    public long bufferedCapacity() {
+      return content.length;
+    }
   }
 }

@@ -136,5 +136,10 @@ public final class LengthFraming implements Framing {
     public boolean hasPartialFrame() {
       return frameLength >= 0 || prefix.position() > 0;
     }
+
+    @Override
+    public long bufferedCapacity() {
+      return frame == null ? 0 : frame.capacity(); // up to 8x what arrived: see makeRoom
+    }
   }
 }

@@ -27,6 +27,16 @@ public interface FrameDecoder {
   boolean hasPartialFrame();
 
   /**
+   * Optional: the bytes this decoder has allocated for the incomplete frame, which may be more than
+   * have arrived when it sizes its buffer ahead of them. The core counts the larger of this and
+   * the bytes received against the memory budget, so a decoder that reports nothing is counted by
+   * what arrived. Default -1: not reported.
+   */
+  default long bufferedCapacity() {
+    return -1;
+  }
+
+  /**
    * Optional, for large frames: where the reader may put the current frame's next bytes itself,
    * saving the copy from its own read buffer into the frame. A heap buffer whose position is the
    * first free byte and whose remaining space (at least one byte) never runs past the current

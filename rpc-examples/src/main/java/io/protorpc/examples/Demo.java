@@ -32,7 +32,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
+import java.util.TreeSet;
 
 /**
  * The demo README's first command runs. Three ways to run it:
@@ -246,11 +246,11 @@ public final class Demo {
       builder.transport(options.transport);
     }
     RpcServer server = builder.start();
-    out.println("protorpc demo server listening on " + options.bind + ":"
-        + server.port());
-    out.println("port " + server.port());
-    out.println("framings: " + String.join(", ", server.framingNames()) + "; compressors: "
-        + String.join(", ", server.compressorNames()));
+    out.println("protorpc demo server listening on "
+        + ((InetSocketAddress) server.localAddress()).getAddress().getHostAddress() + ":" + server.port());
+    // In name order, as the in-process demo's table and the registry's messages list them.
+    out.println("framings: " + String.join(", ", new TreeSet<>(server.framingNames()))
+        + "; compressors: " + String.join(", ", new TreeSet<>(server.compressorNames())));
     out.println("services: Calculator, Game, Recommend, EchoService, and server reflection"
         + " (try: ./protorpc list 127.0.0.1:" + server.port() + "). Stop it with Ctrl-C.");
     out.flush();
@@ -287,16 +287,17 @@ public final class Demo {
     next.handle(controller, request, done);
   }
 
+  /** Serves until Ctrl-C or SIGTERM (the shutdown hook closes the server) or an interrupt. */
   private static void serveUntilInterrupted(Options options, PrintStream out)
       throws IOException, InterruptedException {
     RpcServer server = startServer(options, out);
-    CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
-      stopped.countDown();
+      out.println("protorpc demo server stopped");
+      out.flush();
     }, "demo-server-shutdown"));
     try {
-      stopped.await();
+      server.awaitTermination();
     } finally {
       server.close();
     }

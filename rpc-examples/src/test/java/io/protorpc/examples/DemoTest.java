@@ -128,7 +128,8 @@ class DemoTest {
     try (RpcServer server = Demo.startServer(Demo.Options.parse(new String[] {"server",
         "--port", "0"}), new PrintStream(serverOut, true, StandardCharsets.UTF_8))) {
       String banner = serverOut.toString(StandardCharsets.UTF_8);
-      assertTrue(banner.contains("port " + server.port()), banner);
+      assertTrue(banner.startsWith("protorpc demo server listening on 127.0.0.1:" + server.port()
+          + System.lineSeparator() + "framings: delimiter, length, varint; compressors: "), banner);
 
       Run r = run("client", "--port", String.valueOf(server.port()), "--framing", "varint",
           "--calls", "8");
@@ -138,6 +139,24 @@ class DemoTest {
       assertTrue(r.out.contains(transport + " / varint / identity"), r.out);
       assertTrue(r.out.contains("all calls succeeded"), r.out);
       assertEquals("", r.err);
+    }
+  }
+
+  @Test
+  void serverModeRunsUntilSigtermAndSaysItStopped() throws Exception {
+    ChildJvm server = ChildJvm.start(Demo.class, "server", "--port", "0");
+    try {
+      String first = server.readLine(60);
+      assertTrue(String.valueOf(first).matches(
+          "protorpc demo server listening on 127\\.0\\.0\\.1:[1-9][0-9]*"), first);
+      assertTrue(server.readLine(10).startsWith("framings: "));
+      assertTrue(server.readLine(10).startsWith("services: "));
+      assertTrue(server.process().isAlive(), "serves until stopped");
+      assertTrue(server.terminate(30), "stops on SIGTERM");
+      assertEquals("protorpc demo server stopped\n", server.restOfOutput());
+      assertEquals("", server.stderr());
+    } finally {
+      server.kill();
     }
   }
 

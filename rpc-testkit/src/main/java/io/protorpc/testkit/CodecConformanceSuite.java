@@ -43,7 +43,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>Extend it in your codec's tests and implement {@link #codec()}:
  *
  * <pre>{@code
- * class MyCodecConformanceTest extends CodecConformanceSuite {
+ * public class MyCodecConformanceTest extends CodecConformanceSuite {
  *   @Override protected Codec codec() { return new MyCodec(); }
  * }
  * }</pre>
@@ -56,7 +56,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * (fixed seeds) and bounded.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-public abstract class CodecConformanceSuite {
+public abstract class CodecConformanceSuite extends RequiresJUnitPlatform {
   /** The header limit used where the test is not about the limit. */
   private static final int MAX_HEADER = 64 * 1024;
 
@@ -323,6 +323,15 @@ public abstract class CodecConformanceSuite {
   }
 
   // ---------------------------------------------------------------------- discovery
+
+  /**
+   * Declared for ServiceLoader on both paths: in {@code META-INF/services} (class path) and, in a
+   * named module, with {@code provides} (module path), whichever path this suite runs on.
+   */
+  @Test
+  void isDeclaredWhereServiceLoaderLooks() {
+    PluginDeclarations.assertDeclared(Codec.class, codec().getClass());
+  }
 
   @Test
   void isFoundInThePluginRegistryByItsName() {

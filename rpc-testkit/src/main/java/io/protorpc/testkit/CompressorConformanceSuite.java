@@ -45,7 +45,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-public abstract class CompressorConformanceSuite {
+public abstract class CompressorConformanceSuite extends RequiresJUnitPlatform {
   /** The limit the bomb is decompressed against, like a default max message size. */
   protected static final int BOMB_LIMIT = 4 << 20;
   /** The size the bomb claims to decompress to. */
@@ -250,6 +250,32 @@ public abstract class CompressorConformanceSuite {
       assertTrue(e.getMessage().contains(String.valueOf(BOMB_LIMIT)),
           "the message names the limit: " + e.getMessage());
     }
+  }
+
+  /**
+   * Decompression allocates for the output it produces, not for the limit it is given: a 1 KiB
+   * message decompressed under a 16 MiB limit may allocate at most 16 times its size plus a fixed
+   * allowance (heap buffers; direct buffers are off the heap and not counted).
+   */
+  @Test
+  void decompressionMemoryFollowsTheOutputNotTheLimit() throws Exception {
+    byte[] original = compressibleBytes(1024, 1024);
+    byte[] compressed = toArray(compressor().compress(ByteBuffer.wrap(original)));
+    long allocated = AllocationMeter.bytesAllocatedBy(() -> assertEquals(original.length,
+        compressor().decompress(ByteBuffer.wrap(compressed), BIG_LIMIT).remaining()));
+    long bound = 16L * original.length + AllocationMeter.SLACK;
+    assertTrue(allocated <= bound, "decompressing " + original.length + " bytes under a limit of "
+        + BIG_LIMIT + " allocated " + allocated + " bytes, over the bound of " + bound
+        + ": allocate as output is produced, not the limit up front");
+  }
+
+  /**
+   * Declared for ServiceLoader on both paths: in {@code META-INF/services} (class path) and, in a
+   * named module, with {@code provides} (module path), whichever path this suite runs on.
+   */
+  @Test
+  void isDeclaredWhereServiceLoaderLooks() {
+    PluginDeclarations.assertDeclared(Compressor.class, compressor().getClass());
   }
 
   @Test

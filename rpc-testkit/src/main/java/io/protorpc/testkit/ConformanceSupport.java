@@ -19,8 +19,6 @@ import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -38,10 +36,10 @@ import org.junit.jupiter.api.Timeout;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-public abstract class ConformanceSupport {
+public abstract class ConformanceSupport extends RequiresJUnitPlatform {
   static final long WAIT_SECONDS = 20;
 
-  private final List<AutoCloseable> resources = Collections.synchronizedList(new ArrayList<>());
+  private final Resources resources = new Resources();
 
   /** The transport the suite's servers listen with. */
   protected abstract Transport serverTransport();
@@ -96,12 +94,7 @@ public abstract class ConformanceSupport {
 
   @AfterEach
   void closeResources() throws Exception {
-    List<AutoCloseable> copy = new ArrayList<>(resources);
-    resources.clear();
-    Collections.reverse(copy);
-    for (AutoCloseable c : copy) {
-      c.close();
-    }
+    resources.closeAll();
   }
 
   /**
@@ -247,7 +240,6 @@ public abstract class ConformanceSupport {
 
   /** Registers something to close after the test. */
   protected <T extends AutoCloseable> T closeAfterTest(T resource) {
-    resources.add(resource);
-    return resource;
+    return resources.add(resource);
   }
 }

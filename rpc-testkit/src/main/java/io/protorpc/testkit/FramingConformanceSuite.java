@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
  * <p>Extend it in your framing's tests and implement {@link #framing()}:
  *
  * <pre>{@code
- * class MyFramingConformanceTest extends FramingConformanceSuite {
+ * public class MyFramingConformanceTest extends FramingConformanceSuite {
  *   @Override protected Framing framing() { return new MyFraming(); }
  * }
  * }</pre>
@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Timeout;
  * in well under a second for the built-in framings.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-public abstract class FramingConformanceSuite {
+public abstract class FramingConformanceSuite extends RequiresJUnitPlatform {
   /** Sizes around the usual block and prefix boundaries (COBS runs of 254, varint groups of 7 bits). */
   private static final int[] SIZES = {0, 1, 2, 3, 126, 127, 128, 129, 253, 254, 255, 256, 508,
       509, 1000, 16_383, 16_384, 65_536};
@@ -434,7 +434,62 @@ public abstract class FramingConformanceSuite {
     return wire.length; // not reached
   }
 
+  // ---------------------------------------------------------------------- memory
+
+  /** The frame size the memory test claims: far beyond what the first bytes may cost. */
+  private static final int CLAIMED_FRAME = 8 << 20;
+
+  /**
+   * A frame's buffer grows only as its bytes arrive (docs/security.md): a peer that sends the
+   * start of a large frame, its length prefix say, gets no buffer of the claimed size. Checked
+   * after 16 bytes, 4 KiB, 64 KiB and 1 MiB of an 8 MiB frame, fed through {@code decode} and
+   * through {@code readTarget}/{@code readInto} as the socket transport does: the bytes allocated
+   * must stay within 16 times those that arrived, plus a fixed allowance.
+   */
+  @Test
+  void buffersGrowOnlyAsBytesArrive() throws Exception {
+    byte[] wire = encode(new byte[CLAIMED_FRAME]);
+    for (boolean readTargets : new boolean[] {false, true}) {
+      for (int arrived : new int[] {16, 4 << 10, 64 << 10, 1 << 20}) {
+        long allocated = AllocationMeter.bytesAllocatedBy(
+            () -> feed(decoder(CLAIMED_FRAME), wire, arrived, readTargets));
+        long bound = 16L * arrived + AllocationMeter.SLACK;
+        assertTrue(allocated <= bound, "after " + arrived + " bytes of a frame of "
+            + CLAIMED_FRAME + " bytes" + (readTargets ? " (through readTarget)" : "")
+            + ", the decoder had allocated " + allocated + " bytes, over the bound of " + bound
+            + ": buffers must grow as bytes arrive, not to the size the frame claims");
+      }
+    }
+  }
+
+  /** Gives the decoder the first {@code arrived} bytes of {@code wire}, as a reader would. */
+  private static void feed(FrameDecoder decoder, byte[] wire, int arrived, boolean readTargets)
+      throws ProtocolException {
+    int chunk = 8 << 10;
+    for (int at = 0; at < arrived; ) {
+      int n = Math.min(chunk, arrived - at);
+      ByteBuffer target = readTargets ? decoder.readTarget(1) : null;
+      if (target != null) {
+        n = Math.min(n, target.remaining());
+        target.put(wire, at, n);
+        decoder.readInto(n, f -> fail("no frame is complete yet"));
+      } else {
+        decoder.decode(ByteBuffer.wrap(wire, at, n), f -> fail("no frame is complete yet"));
+      }
+      at += n;
+    }
+  }
+
   // ---------------------------------------------------------------------- discovery
+
+  /**
+   * Declared for ServiceLoader on both paths: in {@code META-INF/services} (class path) and, in a
+   * named module, with {@code provides} (module path), whichever path this suite runs on.
+   */
+  @Test
+  void isDeclaredWhereServiceLoaderLooks() {
+    PluginDeclarations.assertDeclared(Framing.class, framing().getClass());
+  }
 
   @Test
   void isFoundInThePluginRegistryByItsName() {
@@ -443,7 +498,6 @@ public abstract class FramingConformanceSuite {
     assertNotNull(name, "name()");
     assertEquals(name.toLowerCase(java.util.Locale.ROOT), name, "names are lower case");
     assertTrue(framing.isAvailable(), () -> "unavailable: " + framing.unavailableReason());
-    // Declared with `provides` in module-info (module path) and in META-INF/services (class path).
     assertInstanceOf(framing.getClass(), PluginRegistry.find(Framing.class, name),
         "PluginRegistry.find(Framing.class, \"" + name + "\")");
   }

@@ -97,19 +97,36 @@ public final class TestCertificates {
   }
 
   /** The client certificate's private key as unencrypted PKCS#8 PEM, written on first use. */
-  public synchronized Path clientKeyPem() throws IOException {
-    Path pem = dir.resolve("client-key.pem");
+  public Path clientKeyPem() throws IOException {
+    return keyPem("client");
+  }
+
+  /**
+   * The server certificate as PEM (CN=localhost, IP 127.0.0.1, signed by the test CA), for
+   * servers that are not Java, such as a broker.
+   */
+  public Path serverCertificatePem() {
+    return dir.resolve("server.pem");
+  }
+
+  /** The server certificate's private key as unencrypted PKCS#8 PEM, written on first use. */
+  public Path serverKeyPem() throws IOException {
+    return keyPem("server");
+  }
+
+  private synchronized Path keyPem(String name) throws IOException {
+    Path pem = dir.resolve(name + "-key.pem");
     if (!Files.exists(pem)) {
-      try (InputStream in = Files.newInputStream(dir.resolve("client.p12"))) {
+      try (InputStream in = Files.newInputStream(dir.resolve(name + ".p12"))) {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(in, PASSWORD);
-        byte[] der = ks.getKey("client", PASSWORD).getEncoded();
+        byte[] der = ks.getKey(name, PASSWORD).getEncoded();
         Files.writeString(pem, "-----BEGIN PRIVATE KEY-----\n"
             + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
             + "\n-----END PRIVATE KEY-----\n", StandardCharsets.US_ASCII);
         pem.toFile().deleteOnExit();
       } catch (GeneralSecurityException e) {
-        throw new IOException("cannot read the client key", e);
+        throw new IOException("cannot read the " + name + " key", e);
       }
     }
     return pem;

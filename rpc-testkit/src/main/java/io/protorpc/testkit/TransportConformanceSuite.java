@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.DescriptorProtos;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.Descriptors.MethodDescriptor;
@@ -26,6 +27,7 @@ import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Envelope;
 import io.protorpc.spi.Framing;
+import io.protorpc.spi.Transport;
 import io.protorpc.testkit.proto.EchoRequest;
 import io.protorpc.testkit.proto.EchoResponse;
 import io.protorpc.testkit.proto.ErrorDetail;
@@ -65,6 +67,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 public abstract class TransportConformanceSuite extends GeneratedStubSuite {
   private static final int DEFAULT_MAX_MESSAGE = 4 * 1024 * 1024;
   // ---------------------------------------------------------------- unary calls
+
+  /**
+   * Declared for ServiceLoader on both paths: in {@code META-INF/services} (class path) and, in a
+   * named module, with {@code provides} (module path), whichever path this suite runs on. Both
+   * transports, when the suite pairs two.
+   */
+  @Test
+  void isDeclaredWhereServiceLoaderLooks() {
+    PluginDeclarations.assertDeclared(Transport.class, serverTransport().getClass());
+    PluginDeclarations.assertDeclared(Transport.class, clientTransport().getClass());
+  }
 
   @ParameterizedTest
   @MethodSource("framings")
@@ -838,7 +851,11 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
           TestService.getDescriptor().getFullName()), reflection.listServices(), compressor);
 
       FileDescriptor file = reflection.fileContainingSymbol("protorpc.testkit.TestService.Echo");
-      assertEquals(TestService.getDescriptor().getFile().toProto(), file.toProto(), compressor);
+      // As bytes carry it: options set by extensions (protorpc.one_way) arrive as unknown fields
+      // to a client that does not know the extension, so compare with the file re-read the same way
+      assertEquals(DescriptorProtos.FileDescriptorProto.parseFrom(
+          TestService.getDescriptor().getFile().toProto().toByteString()), file.toProto(),
+          compressor);
       MethodDescriptor echo = file.findServiceByName("TestService").findMethodByName("Echo");
       Descriptors.FieldDescriptor text = echo.getInputType().findFieldByName("text");
       Message response = client.callBlockingMethod(echo, new ClientController(),

@@ -146,6 +146,14 @@ public final class RenderReport {
     targets();
     latencyTables();
     throughputTables();
+    if (!all("FramingBenchmark.encode").isEmpty()
+        || !all("CompressionBenchmark.compress").isEmpty()) {
+      line("The codec micro-benchmarks below are plain JMH runs, one fork each, one after "
+          + "another: not interleaved, so each figure carries the machine's state at its own "
+          + "moment (see the load average above), and comparing two of their rows compares two "
+          + "moments as well as two code paths. Allocation per operation does not depend on it.");
+      line("");
+    }
     framingTable();
     envelopeTable();
     parseTable();

@@ -26,7 +26,7 @@ public final class ProtorpcPeer implements AutoCloseable {
   private final List<ExecutorService> pools;
 
   /** The service: answers with the request's payload (the same ByteString, no copy). */
-  static final class Echo extends BenchService {
+  public static final class Echo extends BenchService {
     @Override
     public void echo(RpcController controller, EchoRequest request,
         RpcCallback<EchoResponse> done) {

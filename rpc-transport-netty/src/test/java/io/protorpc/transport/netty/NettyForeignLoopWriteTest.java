@@ -66,10 +66,20 @@ class NettyForeignLoopWriteTest extends LoopbackTest {
           // the test is over
         }
       });
+      // Until the producer stalls (its writes stop for 2 s: backpressure reached it) or has sent
+      // everything, which it can only do if the relay read without bound.
       long most = 0;
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+      long lastWritten = -1;
+      long stableSince = System.nanoTime();
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (System.nanoTime() < until && written.get() < SENT) {
         most = Math.max(most, downstream.pendingOutboundBytes());
+        if (written.get() != lastWritten) {
+          lastWritten = written.get();
+          stableSince = System.nanoTime();
+        } else if (System.nanoTime() - stableSince > TimeUnit.SECONDS.toNanos(2)) {
+          break;
+        }
         Thread.sleep(10);
       }
       most = Math.max(most, downstream.pendingOutboundBytes());
