@@ -34,7 +34,11 @@ public final class PluginRegistry {
 
   /** One of protorpc's own plugins: the artifact that brings it, for the not-found message. */
   private record Known(Class<? extends Plugin> kind, String name, String artifact,
-      String className) {}
+      String className, boolean byDefault) {
+    Known(Class<? extends Plugin> kind, String name, String artifact, String className) {
+      this(kind, name, artifact, className, true);
+    }
+  }
 
   private static final List<Known> KNOWN = List.of(
       new Known(Transport.class, "netty", "io.protorpc:rpc-transport-netty",
@@ -42,7 +46,7 @@ public final class PluginRegistry {
       new Known(Transport.class, "socket", "io.protorpc:rpc-transport-socket",
           "io.protorpc.transport.socket.SocketTransport"),
       new Known(Transport.class, "inproc", "io.protorpc:rpc-transport-inproc",
-          "io.protorpc.transport.inproc.InProcessTransport"),
+          "io.protorpc.transport.inproc.InProcessTransport", false), // InProcessAddress only
       new Known(Codec.class, "protobuf", "io.protorpc:rpc-codec-protobuf",
           "io.protorpc.codec.protobuf.ProtobufCodec"),
       new Known(Compressor.class, "zstd", "io.protorpc:rpc-codec-compress",
@@ -155,8 +159,8 @@ public final class PluginRegistry {
         .append(" found (found: ")
         .append(installed.isEmpty() ? "none" : String.join(", ", installed)).append(")");
     List<Known> candidates = KNOWN.stream()
-        .filter(k -> k.kind() == kind && (name == null ? !installed.contains(k.name())
-            : k.name().equals(name)))
+        .filter(k -> k.kind() == kind && (name == null
+            ? k.byDefault() && !installed.contains(k.name()) : k.name().equals(name)))
         .toList();
     for (Known k : candidates) {
       Optional<Class<?>> present = loadable(k.className());
@@ -213,12 +217,8 @@ public final class PluginRegistry {
     return all(Transport.class).stream()
         .filter(t -> t.isAvailable() && t.supports(address))
         .max(Comparator.comparingInt(Plugin::priority))
-        .orElseThrow(() -> new PluginNotFoundException("no available Transport carries "
-            + address + " (found: " + (names(Transport.class).isEmpty() ? "none"
-            : String.join(", ", names(Transport.class))) + ")"
-            + (address instanceof InProcessAddress
-                ? "; add io.protorpc:rpc-transport-inproc to the module path or class path"
-                : "")));
+        .orElseThrow(() -> address instanceof InProcessAddress
+            ? notFound(Transport.class, "inproc") : notFound(Transport.class, null));
   }
 
   /** Names of every installed provider of {@code kind}, available or not, without duplicates. */
