@@ -67,12 +67,12 @@ public final class Retrier implements ClientCall.Place {
       throttle.succeeded();
       return false;
     }
-    if (!policy.retryableCodes().contains(status.code())) {
+    if (call.isOneWay() || !policy.retryableCodes().contains(status.code())) {
       return false;
     }
     boolean allowed = throttle.failedMayRetry(); // every retryable failure counts
     int attempts = call.attempts();
-    if (!allowed || attempts >= policy.maxAttempts() || call.isOneWay()) {
+    if (!allowed || attempts >= policy.maxAttempts()) {
       return false;
     }
     long delay = (long) (jitter.getAsDouble() * policy.backoffBefore(attempts).toNanos());

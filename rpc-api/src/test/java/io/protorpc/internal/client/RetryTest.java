@@ -224,6 +224,7 @@ class RetryTest {
     last().lose(); // lost after its request was written
     assertEquals(StatusCode.UNAVAILABLE, out.only().code());
     assertEquals(0, clock.pendingTimers());
+    assertEquals(10.0, throttle.tokens(), "a one-way call took a retry token");
   }
 
   @Test
