@@ -45,7 +45,7 @@ final class ServerPort extends BrokerLink implements MessagePort {
     String fanoutQueue = in.queueDeclare("", false, true, true, null).getQueue();
     in.queueBind(fanoutQueue, target.exchange(), target.fanoutKey());
     Channel out = connection.createChannel();
-    Publisher p = new Publisher(out, target, false);
+    Publisher p = new Publisher(out, target, false, null); // replies: not mandatory
     in.addShutdownListener(cause -> channelFailed(in, cause));
     out.addShutdownListener(cause -> channelFailed(out, cause));
     replies = p;

@@ -118,25 +118,42 @@ class AmqpDeliveryTest {
    */
   @Test
   void aReplyMadeBeforeListenReturnsIsSent(RabbitNode node) throws Exception {
-    String topic = newTopic();
-    server(node, topic, new TestServiceImpl()).close(); // the topic exists, nobody serves it now
     TestServiceImpl impl = new TestServiceImpl();
-    try (RpcClient client = client(node, topic);
-        Connection admin = RabbitNodeTest.factory(node).newConnection();
-        Channel ch = admin.createChannel()) {
-      CompletableFuture<EchoResponse> answer = new CompletableFuture<>();
-      ClientController c = within(20_000);
-      TestService.newStub(client).echo(c, EchoRequest.newBuilder().setText("early").build(),
-          answer::complete);
-      assertTrue(waitUntil(() -> messages(ch, topic) == 1), "the request waits in the queue");
+    try (Queued q = Queued.call(node, "early")) {
       AnswersBeforeListenReturns transport = new AnswersBeforeListenReturns();
-      try (RpcServer late = RpcServer.builder().target(node.target(topic)).transport(transport)
+      try (RpcServer late = RpcServer.builder().target(node.target(q.topic)).transport(transport)
           .addService(impl.asService()).start()) {
         assertTrue(transport.answeredFirst, "the waiting request was answered inside listen()");
-        EchoResponse r = answer.get(20, TimeUnit.SECONDS);
-        assertTrue(r != null, "the early reply reached the caller, not " + c.errorText());
+        EchoResponse r = q.answer.get(20, TimeUnit.SECONDS);
+        assertTrue(r != null, "the early reply reached the caller, not " + q.call.errorText());
         assertEquals("early", r.getText());
       }
+    }
+  }
+
+  /**
+   * A client's call waiting in its topic's queue: the topic declared (a server started and
+   * closed), the call made with a 20 s deadline, and seen in the queue; plus an admin channel.
+   */
+  private record Queued(String topic, RpcClient client, Connection admin, Channel ch,
+      ClientController call, CompletableFuture<EchoResponse> answer) implements AutoCloseable {
+    static Queued call(RabbitNode node, String text) throws Exception {
+      String topic = newTopic();
+      AmqpCallTest.server(node, topic, new TestServiceImpl()).close(); // nobody serves it now
+      RpcClient client = AmqpCallTest.client(node, topic);
+      Connection admin = RabbitNodeTest.factory(node).newConnection();
+      Queued q = new Queued(topic, client, admin, admin.createChannel(), within(20_000),
+          new CompletableFuture<>());
+      TestService.newStub(client).echo(q.call, EchoRequest.newBuilder().setText(text).build(),
+          q.answer::complete);
+      assertTrue(waitUntil(() -> messages(q.ch, topic) == 1), "the request waits in the queue");
+      return q;
+    }
+
+    @Override
+    public void close() throws Exception {
+      admin.close();
+      client.close();
     }
   }
 
@@ -248,6 +265,29 @@ class AmqpDeliveryTest {
           && took < TimeUnit.MILLISECONDS.toNanos(2_000), "ended at its deadline: " + took);
       assertTrue(waitUntil(() -> messages(ch, topic) == 0),
           "the expired request is gone from the queue");
+    }
+  }
+
+  /**
+   * docs/broker.md, "Cancellation": a cancelled call ends at once on the client, but its request
+   * is not withdrawn; a server that starts later still runs it, and its reply is dropped.
+   */
+  @Test
+  void aCancelledCallsRequestStillRunsLater(RabbitNode node) throws Exception {
+    TestServiceImpl impl = new TestServiceImpl();
+    try (Queued q = Queued.call(node, "x")) {
+      q.call.startCancel();
+      assertEquals(null, q.answer.get(5, TimeUnit.SECONDS));
+      assertEquals(StatusCode.CANCELLED, q.call.status().code());
+      assertEquals(1, messages(q.ch, q.topic), "the request stays in the queue");
+      try (RpcServer late = server(node, q.topic, impl)) {
+        assertTrue(waitUntil(() -> impl.echoCount() == 1), "a server still runs it");
+        assertTrue(waitUntil(() -> messages(q.ch, q.topic) == 0));
+        assertEquals(0, q.client.callsInFlight());
+        // the client carries on: its dropped reply disturbed nothing
+        assertEquals("after", TestService.newBlockingStub(q.client).echo(within(10_000),
+            EchoRequest.newBuilder().setText("after").build()).getText());
+      }
     }
   }
 
