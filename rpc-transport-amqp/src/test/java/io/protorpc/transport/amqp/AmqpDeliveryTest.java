@@ -13,6 +13,7 @@ import com.rabbitmq.client.Connection;
 import io.protorpc.ClientController;
 import io.protorpc.RpcClient;
 import io.protorpc.RpcServer;
+import io.protorpc.ServerInterceptor;
 import io.protorpc.StatusCode;
 import io.protorpc.spi.IncomingMessage;
 import io.protorpc.spi.MessageOptions;
@@ -20,6 +21,7 @@ import io.protorpc.spi.MessagePort;
 import io.protorpc.spi.MessageReceiver;
 import io.protorpc.spi.MessageTransport;
 import io.protorpc.testkit.TestServiceImpl;
+import io.protorpc.testkit.proto.DelayRequest;
 import io.protorpc.testkit.proto.EchoRequest;
 import io.protorpc.testkit.proto.EchoResponse;
 import io.protorpc.testkit.proto.TestService;
@@ -32,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -79,6 +82,53 @@ class AmqpDeliveryTest {
             "a server's share " + share + " is not within 15% of " + calls / 3 + " ("
                 + impls.stream().map(x -> Long.toString(x.echoCount())).toList() + ")");
       }
+    }
+  }
+
+  /**
+   * A server holds at most its max calls in flight of the topic's requests and fanouts together
+   * (the broker's prefetch), so none is refused with RESOURCE_EXHAUSTED and the rest wait in the
+   * queue for it or for another server.
+   */
+  @Test
+  void thePrefetchBoundsWhatAServerHolds(RabbitNode node) throws Exception {
+    String topic = newTopic();
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    ServerInterceptor count = (controller, request, next, done) -> {
+      most.accumulateAndGet(running.incrementAndGet(), Math::max);
+      next.handle(controller, request, response -> {
+        running.decrementAndGet();
+        done.run(response);
+      });
+    };
+    try (RpcServer server = RpcServer.builder().target(node.target(topic)).maxCallsInFlight(4)
+            .addService(new TestServiceImpl().asService()).intercept(count).start();
+        RpcClient client = client(node, topic);
+        Connection admin = RabbitNodeTest.factory(node).newConnection();
+        Channel ch = admin.createChannel()) {
+      TestService.Interface stub = TestService.newStub(client);
+      List<ClientController> calls = new ArrayList<>();
+      List<CompletableFuture<EchoResponse>> answers = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        ClientController c = within(20_000);
+        CompletableFuture<EchoResponse> f = new CompletableFuture<>();
+        stub.delay(c, DelayRequest.newBuilder().setMillis(300).setText("d" + i).build(),
+            f::complete);
+        calls.add(c);
+        answers.add(f);
+      }
+      TestService.BlockingInterface fanout = TestService.newBlockingStub(client.fanout());
+      for (int i = 0; i < 3; i++) {
+        fanout.delay(within(20_000), DelayRequest.newBuilder().setMillis(300).build());
+      }
+      assertTrue(waitUntil(() -> messages(ch, topic) >= 6), "the rest wait in the queue");
+      for (int i = 0; i < answers.size(); i++) {
+        EchoResponse r = answers.get(i).get(30, TimeUnit.SECONDS);
+        assertEquals("d" + i, r == null ? calls.get(i).errorText() : r.getText());
+      }
+      assertTrue(waitUntil(() -> running.get() == 0), "the fanouts ran too");
+      assertTrue(most.get() >= 2 && most.get() <= 4, "at most 4 at once, ran " + most.get());
     }
   }
 
