@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 
 /** The server role of one connection: accepts the preface, runs calls on the executor, answers them. */
@@ -241,6 +242,10 @@ final class ServerSession extends Session {
 
   @Override
   void onProtocolError(ProtocolException error) {
+    if (error instanceof Preface.TlsRecordException) {
+      server.warnAboutPeer("client at " + connection.remoteAddress() + " sent a TLS handshake to"
+          + " this plaintext port (is the client meant to use TLS? this server has no tls(...))");
+    }
     LOG.log(System.Logger.Level.DEBUG, "closing connection from " + connection.remoteAddress(), error);
     if (framesStarted()) {
       sendQuietly(Envelope.control(Envelope.Kind.GOAWAY, 0, statusOf(error), null));
@@ -273,6 +278,16 @@ final class ServerSession extends Session {
     }
   }
 
+  /** The TLS error among {@code cause} and its causes (a transport may wrap it), or null. */
+  private static SSLException tlsFailure(Throwable cause) {
+    for (int depth = 0; cause != null && depth < 8; depth++, cause = cause.getCause()) {
+      if (cause instanceof SSLException e) {
+        return e;
+      }
+    }
+    return null;
+  }
+
   /**
    * Graceful shutdown of this connection: tells the client to send no new calls, lets the calls
    * in flight finish, then closes.
@@ -293,6 +308,12 @@ final class ServerSession extends Session {
 
   @Override
   void onConnectionClosed(Throwable cause) {
+    SSLException tls = tlsFailure(cause);
+    if (tls != null && !framesStarted()) {
+      // the transport's reason: an untrusted or missing client certificate, a plaintext client
+      server.warnAboutPeer("TLS handshake with " + connection.remoteAddress() + " failed: "
+          + tls.getMessage());
+    }
     server.sessionClosed(this);
     calls.cancelAll("connection closed");
   }

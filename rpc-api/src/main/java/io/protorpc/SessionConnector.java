@@ -95,6 +95,10 @@ final class SessionConnector implements Connector {
     } catch (ExecutionException e) {
       c.close();
       Throwable cause = e.getCause();
+      if (cause instanceof Preface.TlsRecordException) {
+        throw new IOException("server at " + address + " speaks TLS: it answered this plaintext"
+            + " connection with a TLS record (connect with RpcClient.Builder.tls(...))", cause);
+      }
       throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
     } catch (TimeoutException e) {
       c.close();

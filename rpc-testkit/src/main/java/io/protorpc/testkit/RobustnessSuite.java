@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -136,6 +137,47 @@ public abstract class RobustnessSuite extends ConformanceSupport {
     IOException e = assertThrows(IOException.class, () -> tlsClient(server, framings().get(0),
         TestCertificates.get().clientContextWithoutCertificate()));
     assertTrue(mentionsCertificates(e), () -> "unclear error: " + describe(e));
+  }
+
+  /**
+   * A TLS client on a plaintext port and a plaintext client on a TLS port: each client's error and
+   * the server's log say which side uses TLS. (A transport's TLS server answers a plaintext client
+   * with a TLS alert, and its TLS client names a plaintext answer; see {@code TlsMismatch}.)
+   */
+  @Test
+  void aTlsMismatchIsNamedOnBothSides() throws Exception {
+    String framing = framings().get(0);
+    RpcServer plain = startServer(new TestServiceImpl(), false, b -> { });
+    try (LogCapture log = new LogCapture(RpcServer.class.getName())) {
+      IOException e = assertThrows(IOException.class, () -> tlsClient(plain, framing,
+          TestCertificates.get().clientContextWithoutCertificate()));
+      assertTrue(e.getMessage().contains("answered plaintext to a TLS handshake (is the server"
+          + " using TLS?)"), () -> "unclear error: " + describe(e));
+      awaitWarning(log, "sent a TLS handshake to this plaintext port");
+    }
+    RpcServer tls = tlsServer(false, null);
+    try (LogCapture log = new LogCapture(RpcServer.class.getName())) {
+      IOException e = assertThrows(IOException.class, () -> connect(tls, framing, b -> { }));
+      assertTrue(e.getMessage().contains("speaks TLS: it answered this plaintext connection with"
+          + " a TLS record"), () -> "unclear error: " + describe(e));
+      awaitWarning(log, "sent plaintext, not a TLS handshake, to this TLS port");
+    }
+    // each server still serves its own kind of client
+    assertEquals("p", TestService.newBlockingStub(client(plain, framing))
+        .echo(new ClientController(), echo("p", 1)).getText());
+    assertEquals("t", TestService.newBlockingStub(tlsClient(tls, framing,
+        TestCertificates.get().clientContextWithoutCertificate()))
+        .echo(new ClientController(), echo("t", 1)).getText());
+  }
+
+  /** Waits (bounded) for the server to log a warning containing {@code text}. */
+  private static void awaitWarning(LogCapture log, String text) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (log.matching(Level.WARNING, text).isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertFalse(log.matching(Level.WARNING, text).isEmpty(),
+        () -> "the server logged no warning containing '" + text + "'");
   }
 
   private static boolean mentionsCertificates(Throwable e) {
