@@ -38,10 +38,12 @@ final class SessionConnector implements Connector {
   private final Clock clock;
   private final ScheduledExecutorService livenessTimer;
   private final Executor io;
+  private final ClientMemory memory;
 
   SessionConnector(Transport transport, TransportOptions options, Limits limits, Framing framing,
       Codec codec, Compressor compressor, Liveness liveness, Clock clock,
-      ScheduledExecutorService livenessTimer, Executor io) {
+      ScheduledExecutorService livenessTimer, Executor io, ClientMemory memory) {
+    this.memory = memory;
     this.transport = transport;
     this.options = options;
     this.limits = limits;
@@ -57,7 +59,7 @@ final class SessionConnector implements Connector {
   @Override
   public ClientConnection connect(InetSocketAddress address, Attempt attempt,
       ClientConnection.Listener listener) throws IOException {
-    ClientSession s = new ClientSession(limits, framing, codec, compressor, io, listener);
+    ClientSession s = new ClientSession(limits, framing, codec, compressor, io, listener, memory);
     attempt.phase(options.sslContext() == null ? "TCP connect pending" : "TCP/TLS connect pending");
     Connection c;
     try {
@@ -91,6 +93,7 @@ final class SessionConnector implements Connector {
       }
       s.handshake.get(); // rethrows its failure
       s.startLivenessChecks(liveness, livenessTimer, io);
+      memory.opened(s);
       return s;
     } catch (ExecutionException e) {
       c.close();

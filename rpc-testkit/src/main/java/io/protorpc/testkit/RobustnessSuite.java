@@ -404,6 +404,108 @@ public abstract class RobustnessSuite extends ConformanceSupport {
             + " connections");
   }
 
+  /**
+   * A client's budget spent by requests the server holds: a new call is refused at once, locally
+   * (the server never sees it), with the reason; once the held calls end, calls go through again.
+   */
+  @Test
+  void aSpentClientBudgetRefusesNewCallsLocallyAndRecovers() throws Exception {
+    TestServiceImpl impl = new TestServiceImpl();
+    RpcServer server = startServer(impl, false, b -> { });
+    long budget = 6L << 20; // holds five requests of 1 MiB, not six
+    assertThrows(IllegalArgumentException.class, () -> connect(server, framings().get(0),
+        b -> b.memoryBudget(1 << 20)), "a budget smaller than one max-size frame");
+    RpcClient client = connect(server, framings().get(0), b -> b.memoryBudget(budget));
+    List<ClientController> held = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ClientController c = new ClientController();
+      held.add(c);
+      TestService.newStub(client).hang(c, echo("held", 1 << 20), r -> { });
+    }
+    assertTrue(impl.awaitHangsStarted(5, WAIT_SECONDS, TimeUnit.SECONDS), "hangs not started");
+    assertTrue(client.memoryInUse() >= 5L << 20, () -> client.memoryInUse() + " bytes counted");
+    RpcException refused = assertThrows(RpcException.class, () -> TestService
+        .newBlockingStub(client).echo(new ClientController(), echo("no room", 1 << 20)));
+    assertEquals(StatusCode.RESOURCE_EXHAUSTED, refused.code());
+    assertTrue(refused.getMessage().contains("client memory budget of " + budget + " bytes"),
+        refused.getMessage());
+    assertEquals(0, impl.echoCount(), "the refused call reached the server");
+    for (ClientController c : held) {
+      c.startCancel();
+    }
+    assertTrue(waitUntil(() -> client.memoryInUse() == 0),
+        () -> client.memoryInUse() + " bytes still counted after the calls ended");
+    assertEquals(1 << 20, TestService.newBlockingStub(client)
+        .echo(new ClientController(), echo("room", 1 << 20)).getPayload().size());
+  }
+
+  /**
+   * Responses arrive faster than the client parses them (its callback executor is stuck): once
+   * they have spent its budget the client stops reading, so what it holds stays near the budget
+   * while the server keeps the rest; when callbacks run again every call completes and the count
+   * returns to zero.
+   */
+  @Test
+  void aClientWhoseResponsesWaitToBeParsedStopsReading() throws Exception {
+    EchoResponse big = EchoResponse.newBuilder().setText("big")
+        .setPayload(ByteString.copyFrom(new byte[1 << 20])).build();
+    RpcServer server = startServer(new TestServiceImpl(), false,
+        b -> b.intercept((c, request, next, done) -> done.run(big)));
+    java.util.concurrent.ExecutorService callbacks =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+    long budget = 8L << 20;
+    int calls = 32; // 32 MiB of responses, four times the budget
+    try {
+      callbacks.execute(() -> {
+        try {
+          gate.await(2 * WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      RpcClient client = connect(server, framings().get(0),
+          b -> b.memoryBudget(budget).callbackExecutor(callbacks));
+      AtomicInteger complete = new AtomicInteger();
+      List<String> wrong = new CopyOnWriteArrayList<>();
+      for (int i = 0; i < calls; i++) {
+        ClientController c = new ClientController();
+        TestService.newStub(client).echo(c, echo("small", 16), r -> {
+          if (r == null || r.getPayload().size() != 1 << 20) {
+            wrong.add(c.failed() ? c.errorText() : "payload of " + r.getPayload().size());
+          }
+          complete.incrementAndGet();
+        });
+      }
+      // reading stops when the count reaches the budget (a frame just read counts twice for a
+      // moment: as the frame and as the response) and resumes only below seven eighths of it
+      assertTrue(waitUntil(() -> client.memoryInUse() >= budget - budget / 8),
+          () -> "responses did not spend the budget: " + client.memoryInUse() + " bytes");
+      long most = 0;
+      for (int i = 0; i < 100; i++) { // a second: reading would have taken all 32 MiB by then
+        most = Math.max(most, client.memoryInUse());
+        Thread.sleep(10);
+      }
+      // what was in flight when reading stopped: the frame being read, a transport's read burst
+      long slack = 3L << 20;
+      long seen = most;
+      assertTrue(seen <= budget + slack, () -> "the client held " + seen + " bytes; budget "
+          + budget);
+      assertTrue(server.memoryInUse() > 0, "the server holds no unwritten responses");
+      assertEquals(0, complete.get(), "callbacks ran behind the stuck one");
+      gate.countDown();
+      assertTrue(waitUntil(() -> complete.get() == calls),
+          () -> complete.get() + " of " + calls + " calls completed");
+      assertTrue(wrong.isEmpty(), () -> "calls ended wrongly: " + wrong);
+      assertTrue(waitUntil(() -> client.memoryInUse() == 0 && server.memoryInUse() == 0),
+          () -> client.memoryInUse() + " bytes still counted by the client, "
+              + server.memoryInUse() + " by the server");
+    } finally {
+      gate.countDown();
+      callbacks.shutdown();
+    }
+  }
+
   // ---------------------------------------------------------------- a capped heap under attack
 
   /*
