@@ -25,6 +25,7 @@ import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -78,7 +79,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
    */
   private static final long CONNECT_WAIT_SLACK_MILLIS = 5_000;
 
-  private final InetSocketAddress address;
+  private final SocketAddress address;
   private final Transport transport;
   private final Framing framing;
   private final Compressor compressor;
@@ -115,7 +116,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     this.messageTransport = b.target == null ? null
         : MessageTargets.transportFor(b.target, b.messageTransport);
     this.transport = b.transport != null || b.target != null
-        ? b.transport : PluginRegistry.defaultFor(Transport.class);
+        ? b.transport : PluginRegistry.transportFor(address);
     this.framing = b.framing != null ? b.framing : PluginRegistry.find(Framing.class, "length");
     Codec codec = b.codec != null ? b.codec : PluginRegistry.defaultFor(Codec.class);
     this.compressor =
@@ -154,7 +155,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   }
 
   /** The server address this client talks to, or null when it was built for a target. */
-  public InetSocketAddress address() {
+  public SocketAddress address() {
     return address;
   }
 
@@ -495,7 +496,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
   /** Configures and connects an {@link RpcClient}. Not thread-safe. */
   public static final class Builder {
-    private InetSocketAddress address;
+    private SocketAddress address;
     private String target;
     private MessageTransport messageTransport;
     private Transport transport;
@@ -520,7 +521,11 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
     private Builder() {}
 
-    public Builder address(InetSocketAddress address) {
+    /**
+     * The server's address: an {@link InetSocketAddress}, or an {@link InProcessAddress} for a
+     * server in this JVM (through the in-process transport).
+     */
+    public Builder address(SocketAddress address) {
       this.address = Objects.requireNonNull(address, "address");
       return this;
     }

@@ -11,7 +11,7 @@ import io.protorpc.spi.Transport;
 import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -57,7 +57,7 @@ final class SessionConnector implements Connector {
   }
 
   @Override
-  public ClientConnection connect(InetSocketAddress address, Attempt attempt,
+  public ClientConnection connect(SocketAddress address, Attempt attempt,
       ClientConnection.Listener listener) throws IOException {
     ClientSession s = new ClientSession(limits, framing, codec, compressor, io, listener, memory);
     attempt.phase(options.sslContext() == null ? "TCP connect pending" : "TCP/TLS connect pending");
@@ -117,7 +117,7 @@ final class SessionConnector implements Connector {
     }
   }
 
-  private long remaining(Attempt attempt, InetSocketAddress address) throws IOException {
+  private long remaining(Attempt attempt, SocketAddress address) throws IOException {
     long left = attempt.deadlineNanos() - clock.nanoTime();
     if (left <= 0) {
       throw new IOException("connecting to " + address + " took longer than "

@@ -247,7 +247,7 @@ public final class Demo {
     }
     RpcServer server = builder.start();
     out.println("protorpc demo server listening on "
-        + server.localAddress().getAddress().getHostAddress() + ":" + server.port());
+        + ((InetSocketAddress) server.localAddress()).getAddress().getHostAddress() + ":" + server.port());
     // In name order, as the in-process demo's table and the registry's messages list them.
     out.println("framings: " + String.join(", ", new TreeSet<>(server.framingNames()))
         + "; compressors: " + String.join(", ", new TreeSet<>(server.compressorNames())));

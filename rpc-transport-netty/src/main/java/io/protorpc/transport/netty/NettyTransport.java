@@ -15,6 +15,7 @@ import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.Locale;
@@ -196,12 +197,12 @@ public final class NettyTransport implements Transport {
 
   @Override
   public Connection connect(
-      InetSocketAddress remote, TransportOptions options, ConnectionHandler handler)
+      SocketAddress remote, TransportOptions options, ConnectionHandler handler)
       throws IOException {
-    Objects.requireNonNull(remote, "remote");
+    InetSocketAddress inet = Transport.inetSocketAddress(NAME, remote);
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(handler, "handler");
-    InetSocketAddress address = resolved(remote);
+    InetSocketAddress address = resolved(inet);
     unavailableReason().ifPresent(reason -> {
       throw new IllegalStateException(reason);
     });
@@ -289,9 +290,9 @@ public final class NettyTransport implements Transport {
   }
 
   @Override
-  public Listener listen(InetSocketAddress local, TransportOptions options, Acceptor acceptor)
+  public Listener listen(SocketAddress address, TransportOptions options, Acceptor acceptor)
       throws IOException {
-    Objects.requireNonNull(local, "local");
+    InetSocketAddress local = Transport.inetSocketAddress(NAME, address);
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(acceptor, "acceptor");
     unavailableReason().ifPresent(reason -> {

@@ -10,6 +10,7 @@ import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketAddress;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -86,9 +87,9 @@ public final class SocketTransport implements Transport {
 
   @Override
   public Connection connect(
-      InetSocketAddress remote, TransportOptions options, ConnectionHandler handler)
+      SocketAddress address, TransportOptions options, ConnectionHandler handler)
       throws IOException {
-    Objects.requireNonNull(remote, "remote");
+    InetSocketAddress remote = Transport.inetSocketAddress(NAME, address);
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(handler, "handler");
     Duration timeout = options.connectTimeout();
@@ -181,12 +182,11 @@ public final class SocketTransport implements Transport {
   }
 
   @Override
-  public Listener listen(InetSocketAddress local, TransportOptions options, Acceptor acceptor)
+  public Listener listen(SocketAddress local, TransportOptions options, Acceptor acceptor)
       throws IOException {
-    Objects.requireNonNull(local, "local");
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(acceptor, "acceptor");
-    return SocketListener.open(local, options, acceptor, ACCEPTORS, CONN_READERS);
+    return SocketListener.open(Transport.inetSocketAddress(NAME, local), options, acceptor, ACCEPTORS, CONN_READERS);
   }
 
   @Override
