@@ -62,16 +62,20 @@ final class ServerSession extends Session {
 
   /**
    * Pauses reading while this connection holds more than its share of the budget, or holds
-   * anything while the whole budget is spent; reads again below half its share once the budget
-   * has room (the server calls this for paused connections when memory frees). A connection
-   * holding nothing reads on even then: its small calls are answered, refused.
+   * anything while the whole budget is spent; reads again at or below half its share once the
+   * budget has room (the server calls this for paused connections when memory frees). A share is
+   * at least two max-size frames, so a connection holding no more than one unfinished frame,
+   * which only reading can finish or free (its peer may even be gone), always reads again then.
+   * A connection holding nothing reads on even while the budget is spent: its small calls are
+   * answered, refused.
    */
   void updateReading() {
     long h = held.get();
     boolean pause;
     synchronized (this) {
-      long share = readingPaused ? server.perConnectionBudget / 2 : server.perConnectionBudget;
-      pause = h >= share || (h > 0 && server.budget.exhausted());
+      long share = server.perConnectionBudget;
+      pause = (readingPaused ? h > share / 2 : h >= share)
+          || (h > 0 && server.budget.exhausted());
       if (pause == readingPaused) {
         return;
       }
