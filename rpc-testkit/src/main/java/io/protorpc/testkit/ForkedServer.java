@@ -112,6 +112,10 @@ final class ForkedServer implements AutoCloseable {
     next("its self-test");
   }
 
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** Fails if the fork has ended (an OutOfMemoryError ends it with exit code 3). */
   void assertAlive() {
     if (!process.isAlive()) {
