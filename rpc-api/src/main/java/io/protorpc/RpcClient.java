@@ -13,6 +13,8 @@ import io.protorpc.internal.client.Backoff;
 import io.protorpc.internal.client.BalancedRouter;
 import io.protorpc.internal.client.ClientCall;
 import io.protorpc.internal.client.ConnectivityState;
+import io.protorpc.internal.client.Retrier;
+import io.protorpc.internal.client.RetryThrottle;
 import io.protorpc.internal.client.Subchannel;
 import io.protorpc.internal.client.SystemClock;
 import io.protorpc.resolver.NameResolver;
@@ -35,6 +37,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -44,8 +47,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -104,6 +109,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   private final List<ClientInterceptor> interceptors;
   private final Set<String> oneWayMethods;
   private final boolean waitForReady;
+  private final Retrier retrier; // null without retry policies
   private final Subchannel subchannel; // for an address only
   private final BalancedRouter balanced; // for a resolver target only
   private final ClientCall.Router router; // one of the two above; null for a message target
@@ -121,6 +127,10 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     Target parsed = b.target == null ? null : Target.parse(b.target);
     boolean messageTarget =
         parsed != null && MessageTargets.isMessageTarget(parsed.scheme(), b.messageTransport);
+    if (messageTarget && !b.retryPolicies.isEmpty()) {
+      throw new IllegalStateException("retry policies apply to calls over connections; through a"
+          + " broker a call is redelivered instead (docs/broker.md)");
+    }
     this.messageTransport = messageTarget
         ? MessageTargets.transportFor(b.target, b.messageTransport) : null;
     NameResolver resolver = parsed == null || messageTarget ? null
@@ -149,6 +159,9 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     this.oneWayMethods = Set.copyOf(b.oneWayMethods);
     this.waitForReady = b.waitForReady;
     this.clock = new SystemClock("protorpc-client-timer");
+    this.retrier = b.retryPolicies.isEmpty() ? null : new Retrier(b.retryPolicies,
+        new RetryThrottle(b.retryMaxTokens, b.retryTokenRatio), clock,
+        () -> ThreadLocalRandom.current().nextDouble());
     this.io = OwnedExecutor.forBlockingIo("protorpc-client-io");
     if (messageTarget) {
       this.subchannel = null;
@@ -276,10 +289,14 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     return balanced != null ? balanced.isReady() : subchannel.state() == ConnectivityState.READY;
   }
 
-  /** Number of calls started and not yet completed: waiting for a connection or a response. */
+  /**
+   * Number of calls started and not yet completed: waiting for a connection, a response or (under
+   * a retry policy) their next attempt.
+   */
   public int callsInFlight() {
     return messages != null ? messages.callsInFlight()
-        : balanced != null ? balanced.callsInFlight() : subchannel.callsInFlight();
+        : (balanced != null ? balanced.callsInFlight() : subchannel.callsInFlight())
+            + (retrier == null ? 0 : retrier.callsWaiting());
   }
 
   /**
@@ -439,6 +456,13 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     ClientCall call = new ClientCall(method.getService().getFullName(), method.getName(),
         metadata, payload.payload(), payload.compression(), bytes.length, oneWay, ready,
         timeout == null ? 0 : timeout.toNanos(), clock, ending);
+    if (retrier != null && !oneWay) {
+      RetryPolicy policy =
+          retrier.policyFor(method.getFullName(), method.getService().getFullName());
+      if (policy != null) {
+        call.retryUnder(retrier, policy);
+      }
+    }
     cc.begin(call::cancel);
     call.start(messages != null ? messages.router(cc.isFanout()) : router);
   }
@@ -485,10 +509,16 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
         p.close();
       }
       messages.closeAll(Status.of(StatusCode.UNAVAILABLE, "client closed"));
-    } else if (balanced != null) {
-      balanced.shutdown(Status.of(StatusCode.UNAVAILABLE, "client closed"));
     } else {
-      subchannel.shutdown(Status.of(StatusCode.UNAVAILABLE, "client closed"));
+      Status closing = Status.of(StatusCode.UNAVAILABLE, "client closed");
+      if (retrier != null) {
+        retrier.shutdown(closing); // first: a call failed by the router is not retried
+      }
+      if (balanced != null) {
+        balanced.shutdown(closing);
+      } else {
+        subchannel.shutdown(closing);
+      }
     }
     clock.close();
     io.close();
@@ -543,6 +573,9 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     private Executor callbackExecutor;
     private final List<ClientInterceptor> interceptors = new ArrayList<>();
     private final Set<String> oneWayMethods = new HashSet<>();
+    private final Map<String, RetryPolicy> retryPolicies = new HashMap<>();
+    private int retryMaxTokens = 10;
+    private double retryTokenRatio = 0.1;
     private boolean waitForReady;
     private Backoff backoff = Backoff.DEFAULT;
     private Liveness liveness = Liveness.defaults();
@@ -748,6 +781,55 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       for (MethodDescriptor m : methods) {
         oneWayMethods.add(m.getFullName());
       }
+      return this;
+    }
+
+    /**
+     * Retries the failed calls of a service or of one method under {@code policy} (see {@link
+     * RetryPolicy}); calls have no retries by default. Give policies only to methods that are safe
+     * to run twice: a retried call may have run on a server already (docs/call-semantics.md says
+     * exactly when). Retries happen below the interceptors, which see the call once. Not for a
+     * message {@link #target}, whose broker redelivers instead ({@code connect()} refuses).
+     *
+     * <pre>{@code
+     * RpcClient.builder().address("127.0.0.1", 9090)
+     *     .retryPolicy(EchoService.getDescriptor().getFullName(), RetryPolicy.builder().build())
+     * }</pre>
+     *
+     * @param serviceOrMethod a service's full name ({@code "pkg.Service"}, as {@code
+     *     ServiceDescriptor.getFullName()}) or a method's ({@code "pkg.Service.Method"}, as {@code
+     *     MethodDescriptor.getFullName()}); a method's policy wins over its service's. A later
+     *     policy for the same name replaces the earlier one.
+     * @throws IllegalArgumentException if the name is not a dotted protobuf name
+     */
+    public Builder retryPolicy(String serviceOrMethod, RetryPolicy policy) {
+      Objects.requireNonNull(policy, "policy");
+      if (serviceOrMethod == null || !FULL_NAME.matcher(serviceOrMethod).matches()) {
+        throw new IllegalArgumentException("retryPolicy needs the full name of a service"
+            + " (pkg.Service) or method (pkg.Service.Method): " + serviceOrMethod);
+      }
+      retryPolicies.put(serviceOrMethod, policy);
+      return this;
+    }
+
+    private static final Pattern FULL_NAME =
+        Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+
+    /**
+     * Retry throttling (gRPC's): a client-wide bucket of {@code maxTokens} tokens; each attempt
+     * that fails with a code its policy retries takes one, each successful call with a policy
+     * gives back {@code tokenRatio}; retries are made only while more than half the tokens are
+     * left. So retries stop while most calls fail, and cannot multiply the load of an outage.
+     * Default 10 tokens and 0.1: retries pause after five failures in a row, and then, while
+     * failures go on, are made at most about once per ten successful calls.
+     *
+     * @throws IllegalArgumentException unless {@code maxTokens} is 1 to 1000 and {@code
+     *     tokenRatio} 0.001 to 1
+     */
+    public Builder retryThrottle(int maxTokens, double tokenRatio) {
+      new RetryThrottle(maxTokens, tokenRatio); // checks the values; each client makes its own
+      this.retryMaxTokens = maxTokens;
+      this.retryTokenRatio = tokenRatio;
       return this;
     }
 

@@ -11,6 +11,7 @@ import io.protorpc.ClientController;
 import io.protorpc.ClientInterceptor;
 import io.protorpc.PluginRegistry;
 import io.protorpc.RpcClient;
+import io.protorpc.RetryPolicy;
 import io.protorpc.RpcException;
 import io.protorpc.RpcServer;
 import io.protorpc.ServerInterceptor;
@@ -22,6 +23,7 @@ import io.protorpc.spi.Framing;
 import io.protorpc.testkit.proto.DelayRequest;
 import io.protorpc.testkit.proto.EchoRequest;
 import io.protorpc.testkit.proto.EchoResponse;
+import io.protorpc.testkit.proto.FailRequest;
 import io.protorpc.testkit.proto.TestService;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -184,6 +186,65 @@ public abstract class CallSemanticsSuite extends ClientResilienceSuite {
     ok.requestMetadata().put("authorization", "secret");
     assertEquals("in", stub.echo(ok, echo("in", 1)).getText());
     assertEquals(1, impl.echoCount());
+  }
+
+  // ---------------------------------------------------------------- retry policies
+
+  /**
+   * A service with a retry policy: an attempt the server fails with a retryable code is made
+   * again, with the same request and metadata, until one succeeds or the attempts run out; other
+   * codes are not retried; the client's interceptors see one call. The server sees (and may have
+   * run) every attempt, which is why a policy is opt-in (docs/call-semantics.md).
+   */
+  @ParameterizedTest
+  @MethodSource("framings")
+  void aRetryPolicyMakesFailedAttemptsAgainWithTheSameRequest(String framing) throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>(); // "Method key request", per attempt
+    AtomicInteger echoFailuresLeft = new AtomicInteger(2);
+    ServerInterceptor record = (c, request, next, done) -> {
+      seen.add(c.methodName() + " " + c.requestMetadata().get("idempotency-key") + " "
+          + request.hashCode());
+      if (c.methodName().equals("Echo") && echoFailuresLeft.getAndDecrement() > 0) {
+        c.setFailed(Status.of(StatusCode.UNAVAILABLE, "not yet"));
+        done.run(null);
+        return;
+      }
+      next.handle(c, request, done);
+    };
+    RpcServer server = startServer(new TestServiceImpl(), false, b -> b.intercept(record));
+    AtomicInteger interceptedCalls = new AtomicInteger();
+    RpcClient client = connect(server, framing, b -> b
+        .retryPolicy(TestService.getDescriptor().getFullName(), RetryPolicy.builder()
+            .maxAttempts(3).initialBackoff(Duration.ofMillis(20)).build())
+        .intercept((m, c, r, next, done) -> {
+          interceptedCalls.incrementAndGet();
+          next.start(m, c, r, done);
+        }));
+    TestService.BlockingInterface stub = TestService.newBlockingStub(client);
+
+    ClientController c = new ClientController().setTimeout(LONG);
+    c.requestMetadata().put("idempotency-key", "k1");
+    EchoRequest request = echo("again", 300);
+    assertEquals("again", stub.echo(c, request).getText());
+    String attempt = "Echo k1 " + request.hashCode();
+    assertEquals(List.of(attempt, attempt, attempt), seen, "the server saw other attempts");
+    assertEquals(1, interceptedCalls.get(), "the interceptors saw each attempt");
+
+    seen.clear();
+    FailRequest unavailable = FailRequest.newBuilder().setMode(FailRequest.Mode.SET_FAILED_STATUS)
+        .setCode(StatusCode.UNAVAILABLE.number()).setMessage("down").build();
+    RpcException e = assertThrows(RpcException.class,
+        () -> stub.fail(new ClientController().setTimeout(LONG), unavailable));
+    assertEquals(StatusCode.UNAVAILABLE, e.code());
+    assertEquals(3, seen.size(), "maxAttempts 3: " + seen);
+
+    seen.clear();
+    RpcException internal = assertThrows(RpcException.class, () -> stub.fail(
+        new ClientController().setTimeout(LONG), unavailable.toBuilder()
+            .setCode(StatusCode.INTERNAL.number()).build()));
+    assertEquals(StatusCode.INTERNAL, internal.code());
+    assertEquals(1, seen.size(), "a code outside the policy was retried: " + seen);
+    assertEquals(0, client.callsInFlight());
   }
 
   @Test

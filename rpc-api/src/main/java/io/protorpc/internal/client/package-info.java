@@ -15,7 +15,10 @@
  * Subchannel} per address, and per call lets the balancer's picker choose a READY one; calls
  * wait in the router, not in a subchannel. A call's {@link
  * io.protorpc.internal.client.ClientCall.Delivery} says how far it got: {@code NOT_SENT} and
- * {@code UNPROCESSED} calls never ran on a server, and are routed (picked) again.
+ * {@code UNPROCESSED} calls never ran on a server, and are routed (picked) again. The router
+ * decides where an attempt goes; the {@link io.protorpc.internal.client.Retrier} decides whether a
+ * failed attempt is made again under the call's retry policy, and holds the call during the
+ * backoff (throttled by a {@link io.protorpc.internal.client.RetryThrottle}).
  *
  * <p>Threads: callers and the timer only change state and queue work; connecting, writing and
  * closing run on the client's I/O executor. Tests drive all of it with a fake clock, a fake
