@@ -224,8 +224,9 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
   /**
    * A view of this client whose every call is a fanout (see {@link
-   * ClientController#setFanout}): generated stubs built on it reach every server listening on the
-   * target, once each, and complete once the broker has the message. Only for a client built for
+   * ClientController#setFanout}): generic-services stubs built on it reach every server listening
+   * on the target, once each, and complete once the broker has the message (generated stubs:
+   * {@code withFanout()}). Only for a client built for
    * a message target; elsewhere its calls fail with {@code INVALID_ARGUMENT}.
    */
   public FanoutChannel fanout() {
