@@ -109,6 +109,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   private final List<ClientInterceptor> interceptors;
   private final Set<String> oneWayMethods;
   private final boolean waitForReady;
+  private final ClientMemory memory;
   private final Retrier retrier; // null without retry policies
   private final Subchannel subchannel; // for an address only
   private final BalancedRouter balanced; // for a resolver target only
@@ -130,6 +131,11 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     if (messageTarget && !b.retryPolicies.isEmpty()) {
       throw new IllegalStateException("retry policies apply to calls over connections; through a"
           + " broker a call is redelivered instead (docs/broker.md)");
+    }
+    if (b.memoryBudget > 0 && b.memoryBudget < b.limits.maxFrameSize()) {
+      throw new IllegalArgumentException("memoryBudget of " + b.memoryBudget + " bytes cannot "
+          + "hold one frame of the max message size plus header (" + b.limits.maxFrameSize()
+          + " bytes)");
     }
     this.messageTransport = messageTarget
         ? MessageTargets.transportFor(b.target, b.messageTransport) : null;
@@ -163,6 +169,8 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
         new RetryThrottle(b.retryMaxTokens, b.retryTokenRatio), clock,
         () -> ThreadLocalRandom.current().nextDouble());
     this.io = OwnedExecutor.forBlockingIo("protorpc-client-io");
+    this.memory = new ClientMemory(
+        b.memoryBudget > 0 ? b.memoryBudget : MemoryBudget.defaultLimit());
     if (messageTarget) {
       this.subchannel = null;
       this.balanced = null;
@@ -176,7 +184,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     long connectTimeout = transportOptions.connectTimeout().toNanos();
     java.util.function.Function<Transport, SessionConnector> connectorFor =
         t -> connectors.computeIfAbsent(t, x -> new SessionConnector(x, transportOptions, limits,
-            framing, codec, compressor, b.liveness, clock, clock.scheduler(), io));
+            framing, codec, compressor, b.liveness, clock, clock.scheduler(), io, memory));
     if (resolver == null) {
       this.balanced = null;
       this.subchannel = new Subchannel(address, connectorFor.apply(transport), io, clock,
@@ -288,6 +296,15 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       return p != null && p.isConnected();
     }
     return balanced != null ? balanced.isReady() : subchannel.state() == ConnectivityState.READY;
+  }
+
+  /**
+   * Bytes counted against the client's memory budget right now (see {@link
+   * Builder#memoryBudget}): requests of calls not yet ended, responses being received or not yet
+   * parsed.
+   */
+  public long memoryInUse() {
+    return memory.used();
   }
 
   /**
@@ -454,9 +471,21 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       ending.onComplete(Status.of(StatusCode.INTERNAL, "compression failed: " + e), null);
       return;
     }
+    long requestBytes = payload.payload().remaining();
+    if (!memory.tryHoldRequest(requestBytes)) {
+      ending.onComplete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "client memory budget of "
+          + memory.limit() + " bytes is in use by requests not yet answered and responses not"
+          + " yet read; nothing was sent, try again later"), null);
+      return;
+    }
+    ClientCall.Listener holding = (status, response) -> {
+      memory.unparsed(ClientMemory.sizeOf(response)); // until finish() has parsed it
+      memory.releaseRequest(requestBytes);
+      ending.onComplete(status, response);
+    };
     ClientCall call = new ClientCall(method.getService().getFullName(), method.getName(),
         metadata, payload.payload(), payload.compression(), bytes.length, oneWay, ready,
-        timeout == null ? 0 : timeout.toNanos(), clock, ending);
+        timeout == null ? 0 : timeout.toNanos(), clock, holding);
     if (retrier != null && !oneWay) {
       RetryPolicy policy =
           retrier.policyFor(method.getFullName(), method.getService().getFullName());
@@ -468,29 +497,51 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     call.start(messages != null ? messages.router(cc.isFanout()) : router);
   }
 
-  /** Turns an outcome into the response message (or null), recording it in the controller. */
+  /**
+   * Turns an outcome into the response message (or null), recording it in the controller; the
+   * response's bytes leave the memory budget here, parsed into the message or dropped.
+   */
   private Message finish(Status status, Envelope response, Message prototype,
       ClientController controller) {
     Message message = null;
     Metadata responseMetadata = response == null ? Metadata.empty() : response.metadata();
+    long responseBytes = ClientMemory.sizeOf(response);
     if (status.isOk() && response == null) {
       message = prototype.getDefaultInstanceForType(); // a one-way call, sent
     } else if (status.isOk()) {
-      try {
-        ByteBuffer bytes = Session.decompress(limits, compressors, response.compression(),
-            response.payload());
-        message = Session.parse(prototype, bytes);
-      } catch (LimitExceededException e) {
-        status = Status.of(StatusCode.RESOURCE_EXHAUSTED, e.getMessage());
-      } catch (InvalidProtocolBufferException e) {
-        status = Status.of(StatusCode.INTERNAL, "response is not a valid "
-            + prototype.getDescriptorForType().getFullName() + ": " + e.getMessage());
-      } catch (IOException | RuntimeException e) {
-        status = Status.of(StatusCode.INTERNAL, "cannot decode response: " + e);
+      // a compressed response takes room for a whole max-size message while it is inflated
+      long room = isCompressed(response) ? limits.maxMessageSize() : 0;
+      if (room > 0 && !memory.tryHoldUnparsed(room)) {
+        status = Status.of(StatusCode.RESOURCE_EXHAUSTED, "client memory budget of "
+            + memory.limit() + " bytes has no room to decompress the response");
+        room = 0;
+      } else {
+        try {
+          ByteBuffer bytes = Session.decompress(limits, compressors, response.compression(),
+              response.payload());
+          message = Session.parse(prototype, bytes);
+        } catch (LimitExceededException e) {
+          status = Status.of(StatusCode.RESOURCE_EXHAUSTED, e.getMessage());
+        } catch (InvalidProtocolBufferException e) {
+          status = Status.of(StatusCode.INTERNAL, "response is not a valid "
+              + prototype.getDescriptorForType().getFullName() + ": " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+          status = Status.of(StatusCode.INTERNAL, "cannot decode response: " + e);
+        } catch (OutOfMemoryError e) {
+          status = Status.of(StatusCode.RESOURCE_EXHAUSTED, "client out of memory decoding the"
+              + " response");
+        }
       }
+      memory.unparsed(-room);
     }
+    memory.unparsed(-responseBytes);
     controller.complete(status, responseMetadata);
     return message;
+  }
+
+  private static boolean isCompressed(Envelope response) {
+    String c = response.compression();
+    return !c.isEmpty() && !c.equals("identity");
   }
 
   /**
@@ -581,6 +632,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     private Backoff backoff = Backoff.DEFAULT;
     private Liveness liveness = Liveness.defaults();
     private SSLContext sslContext;
+    private long memoryBudget; // 0: derived from the heap
 
     /** Payloads below this many bytes are sent uncompressed. */
     public static final int DEFAULT_COMPRESSION_THRESHOLD = 1024;
@@ -734,6 +786,30 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     /** Largest call header (metadata included) in bytes; default 64 KiB. */
     public Builder maxHeaderSize(int bytes) {
       this.limits = limits.withMaxHeaderSize(bytes);
+      return this;
+    }
+
+    /**
+     * The bytes this client may hold for the messages passing through it, counted together: the
+     * requests of calls not yet ended (waiting for a connection, to be written, or for their
+     * answer), the responses being received, and responses until they are decompressed and parsed
+     * for their callers. Default: a quarter of the maximum heap ({@code -Xmx}), at least 16 MiB.
+     *
+     * <p>A new call whose request does not fit fails at once with {@code RESOURCE_EXHAUSTED},
+     * unsent. While the budget is spent and responses waiting to be parsed hold part of it, the client stops
+     * reading from its connections (the server's writes wait) until parsing brings the count
+     * below seven eighths of the limit. A compressed response takes room for a whole max-size
+     * message while it is decompressed; without room its call fails with {@code
+     * RESOURCE_EXHAUSTED}. Everything recovers by itself as calls end and responses are parsed.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is not positive; {@link #connect()} throws
+     *     it if the budget cannot hold one frame of the max message size plus header
+     */
+    public Builder memoryBudget(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("memoryBudget must be >= 1 byte: " + bytes);
+      }
+      this.memoryBudget = bytes;
       return this;
     }
 

@@ -373,6 +373,24 @@ public final class RpcServer implements AutoCloseable {
     }
   }
 
+  private static final System.Logger LOG = System.getLogger(RpcServer.class.getName());
+  /** At most one warning about peers a second: a peer must not be able to flood the log. */
+  private static final long PEER_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private final java.util.concurrent.atomic.AtomicLong lastPeerWarningNanos =
+      new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - PEER_WARNING_INTERVAL_NANOS);
+
+  /**
+   * Logs what an operator should see about a peer (a TLS mismatch, say) as a warning, at most one
+   * a second; the others at DEBUG.
+   */
+  void warnAboutPeer(String message) {
+    long now = System.nanoTime();
+    long last = lastPeerWarningNanos.get();
+    boolean warn = now - last >= PEER_WARNING_INTERVAL_NANOS
+        && lastPeerWarningNanos.compareAndSet(last, now);
+    LOG.log(warn ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, message);
+  }
+
   /** Bytes counted against the memory budget right now (see {@link Builder#memoryBudget}). */
   public long memoryInUse() {
     return budget.used();

@@ -128,6 +128,15 @@ final class InProcessConnection implements Connection {
   }
 
   /**
+   * Stops (or resumes) the reader before its next read: the peer's writes then fill this end's
+   * inbound ring and wait, as a socket's would once the kernel's buffers are full.
+   */
+  @Override
+  public void pauseReading(boolean paused) {
+    inbound.pause(paused);
+  }
+
+  /**
    * Closes in order: what writes that returned put into the peer's pipe is still delivered, then
    * the peer sees the end. Never waits for a writer blocked on a slow peer: its write fails.
    */

@@ -38,7 +38,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * TransportOptions#writeBufferBytes()} bytes (64 KiB by default; the writing side's options). A
  * writer blocks while the ring is full, exactly as a socket writer blocks on a full send buffer,
  * so a peer that stops reading holds at most two rings, and the server's write timeout cuts it
- * off as it would over TCP.
+ * off as it would over TCP. {@link io.protorpc.spi.Connection#pauseReading} makes an end's reader
+ * wait before its next read (the memory budgets' backpressure); the peer's writes then fill the
+ * ring and wait.
  *
  * <p><b>Threads.</b> Each end of a connection has one reader thread (a virtual thread on JDK 21+,
  * a daemon platform thread before; named {@code protorpc-inproc-client-N} and {@code

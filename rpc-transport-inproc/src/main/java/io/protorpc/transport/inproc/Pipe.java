@@ -23,6 +23,7 @@ final class Pipe {
   private int count; // bytes in the ring; guarded by lock
   private boolean writeClosed; // the writing end closed: the reader drains, then sees the end
   private boolean readClosed; // the reading end closed: nothing more is read, writers fail
+  private boolean paused; // the reader waits (Connection.pauseReading); writers fill the ring
 
   Pipe(int capacity) {
     this.ring = new byte[capacity];
@@ -64,7 +65,8 @@ final class Pipe {
   }
 
   /**
-   * Moves up to {@code dst.length} bytes out, waiting while the ring is empty.
+   * Moves up to {@code dst.length} bytes out, waiting while the ring is empty or reading is paused
+   * (only closing the reading end ends a pause early).
    *
    * @return the number of bytes moved (at least 1), or -1 at the end: the writing end closed and
    *     everything it wrote was read, or the reading end closed
@@ -72,8 +74,8 @@ final class Pipe {
   int read(byte[] dst) {
     lock.lock();
     try {
-      while (count == 0 && !writeClosed && !readClosed) {
-        readable.awaitUninterruptibly(); // a close ends the wait
+      while ((paused || count == 0 && !writeClosed) && !readClosed) {
+        readable.awaitUninterruptibly(); // a close or a resume ends the wait
       }
       if (readClosed || count == 0) {
         return -1;
@@ -84,6 +86,17 @@ final class Pipe {
       count -= n;
       writable.signal();
       return n;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Stops the reader before its next read, or lets it read again. */
+  void pause(boolean pause) {
+    lock.lock();
+    try {
+      paused = pause;
+      readable.signalAll();
     } finally {
       lock.unlock();
     }

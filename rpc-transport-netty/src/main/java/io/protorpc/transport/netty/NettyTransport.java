@@ -7,7 +7,9 @@ import io.netty.channel.epoll.Epoll;
 import io.protorpc.spi.Connection;
 import io.protorpc.spi.ConnectionHandler;
 import io.protorpc.spi.Listener;
+import io.protorpc.spi.TlsMismatch;
 import io.protorpc.spi.Transport;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandler;
 import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
@@ -276,6 +278,9 @@ public final class NettyTransport implements Transport {
           + timeoutMillis + " ms");
     }
     Throwable cause = handshake.cause();
+    if (cause instanceof NotSslRecordException) {
+      throw TlsMismatch.plaintextServer(address, cause);
+    }
     if (cause instanceof IOException io) {
       throw io;
     }
