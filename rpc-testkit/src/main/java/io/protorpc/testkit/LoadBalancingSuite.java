@@ -3,10 +3,14 @@ package io.protorpc.testkit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Message;
+import com.google.protobuf.RpcCallback;
 import io.protorpc.ClientController;
 import io.protorpc.PluginRegistry;
+import io.protorpc.RetryPolicy;
 import io.protorpc.RpcClient;
 import io.protorpc.RpcServer;
+import io.protorpc.ServerController;
 import io.protorpc.ServerInterceptor;
 import io.protorpc.Status;
 import io.protorpc.StatusCode;
@@ -22,8 +26,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -31,12 +36,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A client of a target of three servers (on 127.0.0.2, .3 and .4 for IP transports; three names
  * for the in-process one): how its load balancer spreads calls, and that a server leaving — shut
- * down gracefully or killed — under 64-way load fails no call that never reached it. Part of
- * {@link TransportConformanceSuite}.
+ * down gracefully or killed — under 64-way load fails no call that never reached it; with one
+ * killed, one drained and one stalled, with and without a retry policy, only calls a failing
+ * server had fail, each by its deadline. Part of {@link TransportConformanceSuite}.
  */
 public abstract class LoadBalancingSuite extends ConformanceSupport {
   private static final int SERVERS = 3;
@@ -75,9 +83,14 @@ public abstract class LoadBalancingSuite extends ConformanceSupport {
 
     /** A client of the three, by a target of their addresses. */
     RpcClient client(String balancer) throws IOException {
+      return client(balancer, b -> { });
+    }
+
+    RpcClient client(String balancer, Consumer<RpcClient.Builder> customize) throws IOException {
       RpcClient.Builder b = RpcClient.builder().target(targetOf(servers))
           .loadBalancer(balancer).transport(clientTransport()).codec(codec())
           .defaultTimeout(CALL_TIMEOUT);
+      customize.accept(b);
       return closeAfterTest(b.connect());
     }
   }
@@ -132,31 +145,60 @@ public abstract class LoadBalancingSuite extends ConformanceSupport {
    */
   private static List<Status> load(RpcClient client, int total, Runnable midway)
       throws InterruptedException {
+    return run(client, total, midway == null ? Map.of() : Map.of(total / 3, midway), null)
+        .stream().map(Outcome::status).filter(st -> !st.isOk()).toList();
+  }
+
+  /** One call of a {@link #run}: its number (sent as "call-id" metadata), outcome, duration. */
+  record Outcome(int id, Status status, long millis) {}
+
+  private static final String CALL_ID = "call-id";
+
+  /**
+   * Calls from {@value #IN_FLIGHT} at a time until {@code total} have completed, each with
+   * {@code timeout} (null: the client's default) and its number as "call-id" metadata, running
+   * {@code events.get(i)} before issuing call {@code i}. Returns every call's outcome, in call
+   * order; fails if a call did not end, or ended twice.
+   */
+  private static List<Outcome> run(RpcClient client, int total, Map<Integer, Runnable> events,
+      Duration timeout) throws InterruptedException {
     Semaphore slots = new Semaphore(IN_FLIGHT);
-    List<Status> failed = new CopyOnWriteArrayList<>();
-    AtomicInteger completed = new AtomicInteger();
+    Outcome[] outcomes = new Outcome[total];
+    AtomicInteger endedTwice = new AtomicInteger();
     TestService.Stub stub = TestService.newStub(client);
     EchoRequest request = echo("balanced", 1024);
     for (int i = 0; i < total; i++) {
       if (!slots.tryAcquire(WAIT_SECONDS, TimeUnit.SECONDS)) {
         throw new AssertionError("a call did not end within " + WAIT_SECONDS + " s");
       }
-      if (i == total / 3 && midway != null) {
-        midway.run();
+      Runnable event = events.get(i);
+      if (event != null) {
+        event.run();
       }
+      int id = i;
       ClientController c = new ClientController();
+      if (timeout != null) {
+        c.setTimeout(timeout);
+      }
+      c.requestMetadata().put(CALL_ID, Integer.toString(id));
+      long start = System.nanoTime();
       stub.echo(c, request, response -> {
-        if (response == null) {
-          failed.add(c.status());
+        synchronized (outcomes) {
+          if (outcomes[id] != null) {
+            endedTwice.incrementAndGet();
+          }
+          outcomes[id] = new Outcome(id, response == null ? c.status() : Status.OK,
+              TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         }
-        completed.incrementAndGet();
         slots.release();
       });
     }
     assertTrue(slots.tryAcquire(IN_FLIGHT, WAIT_SECONDS, TimeUnit.SECONDS),
         "calls did not end within " + WAIT_SECONDS + " s");
-    assertEquals(total, completed.get());
-    return failed;
+    assertEquals(0, endedTwice.get(), "calls ended twice");
+    synchronized (outcomes) {
+      return List.of(outcomes);
+    }
   }
 
   /** Calls until every server has taken one: so all three are connected before counting. */
@@ -235,5 +277,143 @@ public abstract class LoadBalancingSuite extends ConformanceSupport {
     }
     // once the client has seen it go, no call fails: those not yet written went elsewhere
     assertEquals(List.of(), load(client, 600, null), "calls failed after the server was gone");
+  }
+
+  // ---------------------------------------------------------------- a killed, a drained and a stalled server
+
+  /**
+   * A server's record of the calls it was given (by "call-id"; -1 for calls without one), which
+   * can also stall: hold every call it is given, unanswered, until {@link #resume}.
+   */
+  private static final class Recorder implements ServerInterceptor {
+    final Set<Integer> seen = ConcurrentHashMap.newKeySet();
+    final Set<Integer> held = ConcurrentHashMap.newKeySet();
+    private final List<Runnable> holding = new ArrayList<>(); // guarded by this
+    private boolean stalled; // guarded by this
+
+    @Override
+    public void interceptCall(ServerController c, Message request, Next next,
+        RpcCallback<Message> done) {
+      String id = c.requestMetadata().get(CALL_ID);
+      int n = id == null ? -1 : Integer.parseInt(id);
+      seen.add(n);
+      synchronized (this) {
+        if (stalled) {
+          held.add(n);
+          holding.add(() -> next.handle(c, request, done));
+          return;
+        }
+      }
+      next.handle(c, request, done);
+    }
+
+    synchronized void stall() {
+      stalled = true;
+    }
+
+    void resume() {
+      List<Runnable> release;
+      synchronized (this) {
+        stalled = false;
+        release = new ArrayList<>(holding);
+        holding.clear();
+      }
+      release.forEach(Runnable::run); // answers its clients no longer wait for
+    }
+  }
+
+  /**
+   * Under 64-way load over three servers, server 0 is killed (its calls were 20 ms long, so some
+   * are on it), then server 2 stalls for 3 s (its calls get no answer), then, once it serves
+   * again, server 1 is shut down gracefully. Every call ends once, by its 2 s deadline plus a
+   * small bound; the only calls that fail are calls written to the killed server ({@code
+   * UNAVAILABLE} naming it; none with a retry policy, which makes them again on another server)
+   * and calls the stalled server held past their deadline ({@code DEADLINE_EXCEEDED}). The
+   * drained server fails none; no call that reached no server fails. Without a policy, no call
+   * that reached a server is sent to another.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aKilledADrainedAndAStalledServerFailOnlyTheCallsTheyHad(boolean retryPolicy)
+      throws Exception {
+    ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+    try {
+      List<Recorder> recorders = List.of(new Recorder(), new Recorder(), new Recorder());
+      AtomicInteger started = new AtomicInteger();
+      Servers s = new Servers(b -> {
+        int i = started.getAndIncrement();
+        b.intercept(recorders.get(i));
+        if (i == 0) {
+          ServerInterceptor slow = (c, request, next, done) -> timers.schedule(
+              () -> next.handle(c, request, done), 20, TimeUnit.MILLISECONDS);
+          b.intercept(slow);
+        }
+      });
+      RpcClient client = s.client("round_robin", b -> {
+        if (retryPolicy) {
+          b.retryPolicy(TestService.getDescriptor().getFullName(), RetryPolicy.builder()
+                  .maxAttempts(3).initialBackoff(Duration.ofMillis(20)).build())
+              .retryThrottle(1000, 1); // every such failure may retry: the throttle is tested alone
+        }
+      });
+      warmUp(client, s);
+      String killed = s.servers.get(0).localAddress().toString();
+      CountDownLatch resumed = new CountDownLatch(1);
+      Duration timeout = Duration.ofSeconds(2);
+      List<Outcome> outcomes = run(client, 4_000, Map.of(
+          500, () -> s.servers.get(0).close(),
+          1_500, () -> {
+            recorders.get(2).stall();
+            timers.schedule(() -> {
+              recorders.get(2).resume();
+              resumed.countDown();
+            }, 3_000, TimeUnit.MILLISECONDS);
+          },
+          3_000, () -> {
+            try {
+              assertTrue(resumed.await(WAIT_SECONDS, TimeUnit.SECONDS), "server 2 never resumed");
+            } catch (InterruptedException e) {
+              throw new IllegalStateException(e);
+            }
+            s.servers.get(1).shutdown();
+          }), timeout);
+
+      List<String> wrong = new ArrayList<>();
+      int unavailable = 0;
+      int expired = 0;
+      for (Outcome o : outcomes) {
+        if (o.millis() > timeout.toMillis() + ClientResilienceSuite.LATE_MILLIS) {
+          wrong.add(o + ": ended after its deadline");
+        }
+        switch (o.status().code()) {
+          case OK -> { }
+          case UNAVAILABLE -> { // written to the killed server (which may not have read it)
+            unavailable++;
+            if (retryPolicy || !o.status().message().contains(killed)) {
+              wrong.add(o + (retryPolicy ? ": not retried" : ": not on the killed server"));
+            }
+          }
+          case DEADLINE_EXCEEDED -> {
+            expired++;
+            if (!recorders.get(2).held.contains(o.id())) {
+              wrong.add(o + ": expired, but the stalled server never held it");
+            }
+          }
+          default -> wrong.add(o + ": failed");
+        }
+      }
+      assertEquals(List.of(), wrong);
+      assertTrue(expired > 0, "no call met the stalled server: the stall tested nothing");
+      long madeAgain = recorders.get(0).seen.stream().filter(id -> id >= 0 && (
+          recorders.get(1).seen.contains(id) || recorders.get(2).seen.contains(id))).count();
+      if (retryPolicy) {
+        assertTrue(madeAgain > 0, "no call of the killed server was made again elsewhere");
+      } else {
+        assertTrue(unavailable > 0, "no call was on the killed server: the kill tested nothing");
+        assertEquals(0, madeAgain, "without a policy a call that reached a server was sent again");
+      }
+    } finally {
+      timers.shutdownNow();
+    }
   }
 }
