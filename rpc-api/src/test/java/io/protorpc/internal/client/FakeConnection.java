@@ -67,8 +67,9 @@ final class FakeConnection implements ClientConnection, ClientCall.Place {
     }
   }
 
-  /** The server says go away: no new calls. */
-  void drain() {
+  /** The server says go away (or the client retires it): no new calls. */
+  @Override
+  public void drain() {
     usable = false;
     listener.onNotUsable(this);
   }
