@@ -13,6 +13,7 @@ import io.protorpc.internal.client.Backoff;
 import io.protorpc.internal.client.BalancedRouter;
 import io.protorpc.internal.client.ClientCall;
 import io.protorpc.internal.client.ConnectivityState;
+import io.protorpc.internal.client.HealthCheck;
 import io.protorpc.internal.client.Retrier;
 import io.protorpc.internal.client.RetryThrottle;
 import io.protorpc.internal.client.Subchannel;
@@ -186,6 +187,10 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
         t -> connectors.computeIfAbsent(t, x -> new SessionConnector(x, transportOptions, limits,
             framing, codec, compressor, b.liveness, clock, clock.scheduler(), io, memory));
     if (resolver == null) {
+      if (b.healthService != null) {
+        throw new IllegalArgumentException("healthCheck(...) checks the servers of a target; "
+            + "for one server, write target(\"host:port\") instead of address(...)");
+      }
       this.balanced = null;
       this.subchannel = new Subchannel(address, connectorFor.apply(transport), io, clock,
           backoff::delayNanos, connectTimeout);
@@ -194,12 +199,15 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     }
     this.subchannel = null;
     boolean chosenTransport = b.transport != null;
+    HealthCheck health = b.healthService == null ? null : new HealthCheck(b.healthService,
+        b.healthInterval, clock, e -> Session.decompress(limits, compressors, e.compression(),
+            e.payload()));
     this.balanced = new BalancedRouter(parsed, resolver, balancer.newPicker(),
         (resolvedAddress, onStateChange) -> new Subchannel(resolvedAddress,
             connectorFor.apply(chosenTransport || transport.supports(resolvedAddress)
                 ? transport : PluginRegistry.transportFor(resolvedAddress)),
             io, clock, backoff::delayNanos, connectTimeout, onStateChange),
-        io, clock, backoff::delayNanos);
+        io, clock, backoff::delayNanos, health);
     this.router = balanced;
   }
 
@@ -613,6 +621,8 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     private SocketAddress address;
     private String target;
     private LoadBalancer loadBalancer;
+    private String healthService;
+    private Duration healthInterval;
     private MessageTransport messageTransport;
     private Transport transport;
     private Framing framing;
@@ -699,6 +709,46 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     /** The load-balancing policy of a {@link #target}'s servers. */
     public Builder loadBalancer(LoadBalancer balancer) {
       this.loadBalancer = PluginRegistry.requireAvailable(balancer);
+      return this;
+    }
+
+    /** How often {@link #healthCheck(String)} asks each server, by default. */
+    public static final Duration DEFAULT_HEALTH_CHECK_INTERVAL = Duration.ofSeconds(1);
+
+    /**
+     * Checks the health of each connected server of the {@link #target} every second: see
+     * {@link #healthCheck(String, Duration)}.
+     */
+    public Builder healthCheck(String service) {
+      return healthCheck(service, DEFAULT_HEALTH_CHECK_INTERVAL);
+    }
+
+    /**
+     * Client-side health checking, off by default: while a server of the {@link #target} is
+     * connected, the client asks its health service ({@code protorpc.health.v1.Health/Check},
+     * served by servers built with {@code RpcServer.Builder.health()}) for {@code service}'s
+     * status every {@code interval}, on the client's timer and I/O threads, each check with a
+     * deadline of the interval (at least 1 s, at most 10 s). A server whose answer is not
+     * {@code SERVING} — {@code NOT_SERVING}, {@code NOT_FOUND} (no such service there), an error,
+     * no answer in time — is shown to the load balancer as {@code NOT_SERVING} and takes no new
+     * calls until a later check says {@code SERVING}. A server without the health service
+     * ({@code UNIMPLEMENTED}) counts as serving. A newly connected server takes calls once its
+     * first check answers. A server's go-away takes it out at once, without waiting for a check.
+     *
+     * @param service the service whose status counts; {@code ""} for the server as a whole
+     * @param interval from 10 ms to 1 h
+     * @throws IllegalArgumentException if the interval is outside that range (and, when the
+     *     client is built, if it was built for an address rather than a target)
+     */
+    public Builder healthCheck(String service, Duration interval) {
+      Objects.requireNonNull(service, "service");
+      if (interval.compareTo(HealthCheck.MIN_INTERVAL) < 0
+          || interval.compareTo(HealthCheck.MAX_INTERVAL) > 0) {
+        throw new IllegalArgumentException("a health check interval is from 10 ms to 1 h, not "
+            + interval);
+      }
+      this.healthService = service;
+      this.healthInterval = interval;
       return this;
     }
 

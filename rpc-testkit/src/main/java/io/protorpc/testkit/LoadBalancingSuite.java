@@ -12,6 +12,7 @@ import io.protorpc.RpcClient;
 import io.protorpc.RpcServer;
 import io.protorpc.ServerController;
 import io.protorpc.ServerInterceptor;
+import io.protorpc.health.HealthCheckResponse.ServingStatus;
 import io.protorpc.Status;
 import io.protorpc.StatusCode;
 import io.protorpc.resolver.NameResolver;
@@ -250,6 +251,43 @@ public abstract class LoadBalancingSuite extends ConformanceSupport {
     } finally {
       delays.shutdownNow();
     }
+  }
+
+  /** Makes calls in rounds of 30 until one round adds none to server 0 (at most 20 s). */
+  private static boolean untilServerZeroGetsNone(RpcClient client, Servers s) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (System.nanoTime() < deadline) {
+      long before = s.counts()[0];
+      assertEquals(List.of(), load(client, 30, null));
+      if (s.counts()[0] == before) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void aNotServingServerGetsNoNewCallsUntilItServesAgain() throws Exception {
+    String service = TestService.getDescriptor().getFullName();
+    Servers s = new Servers(RpcServer.Builder::health);
+    RpcClient client = s.client("round_robin",
+        b -> b.healthCheck(service, Duration.ofMillis(50)));
+    warmUp(client, s);
+    s.servers.get(0).health().setStatus(service, ServingStatus.NOT_SERVING);
+    assertTrue(untilServerZeroGetsNone(client, s), "server 0 kept taking calls");
+    long at = s.counts()[0];
+    assertEquals(List.of(), load(client, 600, null));
+    assertEquals(at, s.counts()[0], "a NOT_SERVING server took new calls");
+
+    s.servers.get(0).health().setStatus(service, ServingStatus.SERVING);
+    assertTrue(waitUntil(() -> {
+      try {
+        return !load(client, 30, null).isEmpty() || s.counts()[0] > at;
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }), "server 0 took no call once SERVING again");
+    assertTrue(s.counts()[0] > at);
   }
 
   @Test

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntToLongFunction;
 
 /**
@@ -71,6 +72,7 @@ public final class BalancedRouter implements ClientCall.Router, ClientCall.Place
   private final Clock clock;
   private final IntToLongFunction backoffNanos;
   private final long refreshNanos;
+  private final HealthCheck health; // null: no health checking
 
   /** The servers now, in the resolver's order: what the picker sees. Replaced, never changed. */
   private volatile List<Server> servers = List.of();
@@ -94,9 +96,12 @@ public final class BalancedRouter implements ClientCall.Router, ClientCall.Place
 
   /**
    * @param backoffNanos the delay before resolving again after this many failures in a row
+   * @param health the check each READY server is polled with, or null for none
    */
   public BalancedRouter(Target target, NameResolver resolver, LoadBalancer.Picker picker,
-      SubchannelFactory subchannels, Executor io, Clock clock, IntToLongFunction backoffNanos) {
+      SubchannelFactory subchannels, Executor io, Clock clock, IntToLongFunction backoffNanos,
+      HealthCheck health) {
+    this.health = health;
     this.target = target;
     this.resolver = resolver;
     this.picker = picker;
@@ -107,10 +112,22 @@ public final class BalancedRouter implements ClientCall.Router, ClientCall.Place
     this.refreshNanos = resolver.refreshInterval().toNanos();
   }
 
-  /** One server as the picker sees it: a view of its subchannel. */
+  /** What health checking says of a connected server. */
+  private enum Serving {
+    /** Not checked on this connection yet: shown as CONNECTING, so it takes no call yet. */
+    UNKNOWN,
+    SERVING,
+    NOT_SERVING
+  }
+
+  /** One server as the picker sees it: a view of its subchannel and of its health. */
   final class Server implements Backend {
     private final SocketAddress address;
     private Subchannel subchannel; // set once, right after construction
+    private volatile Serving serving = health == null ? Serving.SERVING : Serving.UNKNOWN;
+    /** Which connection's check loop may run: a new one starts at each READY, ending the last. */
+    private final AtomicInteger healthEpoch = new AtomicInteger();
+    private volatile boolean retired; // no longer among the target's addresses
 
     Server(SocketAddress address) {
       this.address = address;
@@ -126,7 +143,11 @@ public final class BalancedRouter implements ClientCall.Router, ClientCall.Place
       return switch (subchannel.state()) {
         case IDLE -> State.IDLE;
         case CONNECTING -> State.CONNECTING;
-        case READY -> State.READY;
+        case READY -> switch (serving) {
+          case SERVING -> State.READY;
+          case NOT_SERVING -> State.NOT_SERVING;
+          case UNKNOWN -> State.CONNECTING;
+        };
         case TRANSIENT_FAILURE, SHUTDOWN -> State.TRANSIENT_FAILURE;
       };
     }
@@ -350,10 +371,48 @@ public final class BalancedRouter implements ClientCall.Router, ClientCall.Place
   }
 
   private void serverChanged(Server server) {
-    if (server.subchannel().state() == ConnectivityState.TRANSIENT_FAILURE) {
+    ConnectivityState state = server.subchannel().state();
+    if (state == ConnectivityState.TRANSIENT_FAILURE) {
       resolveSoon(); // it may have moved: ask the resolver again
     }
+    if (health != null) {
+      int epoch = server.healthEpoch.incrementAndGet();
+      if (state == ConnectivityState.READY) {
+        checkHealth(server, epoch); // a new connection: check it now, then every interval
+      } else {
+        server.serving = Serving.UNKNOWN; // the next connection is checked before it takes calls
+      }
+    }
     serversChanged();
+  }
+
+  // ------------------------------------------------------------------ health checking
+
+  private boolean worthChecking(Server server, int epoch) {
+    return server.healthEpoch.get() == epoch && !closed && !server.retired
+        && server.subchannel().state() == ConnectivityState.READY;
+  }
+
+  /**
+   * One round of a connection's check loop: a check whose verdict schedules the next round an
+   * interval later. Runs on a timer or connection thread: starting a check only queues a request.
+   */
+  private void checkHealth(Server server, int epoch) {
+    if (worthChecking(server, epoch)) {
+      health.check(server.subchannel(), serving -> healthChecked(server, epoch, serving));
+    }
+  }
+
+  private void healthChecked(Server server, int epoch, boolean serving) {
+    if (!worthChecking(server, epoch)) {
+      return; // a verdict on a connection that has gone since
+    }
+    Serving now = serving ? Serving.SERVING : Serving.NOT_SERVING;
+    if (server.serving != now) {
+      server.serving = now;
+      serversChanged();
+    }
+    clock.schedule(() -> checkHealth(server, epoch), health.intervalNanos());
   }
 
   // ------------------------------------------------------------------ resolution
@@ -472,6 +531,7 @@ public final class BalancedRouter implements ClientCall.Router, ClientCall.Place
         removed = null; // nothing usable: keep what we had, as after a failed lookup
       } else {
         removed = new ArrayList<>(old.values());
+        removed.forEach(s -> s.retired = true);
         retiring.removeIf(s -> s.callsInFlight() == 0);
         retiring.addAll(removed);
         servers = List.copyOf(next);

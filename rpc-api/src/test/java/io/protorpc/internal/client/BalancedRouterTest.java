@@ -11,6 +11,7 @@ import io.protorpc.balancer.LoadBalancer;
 import io.protorpc.builtin.LeastRequestBalancer;
 import io.protorpc.builtin.PickFirstBalancer;
 import io.protorpc.builtin.RoundRobinBalancer;
+import io.protorpc.health.HealthCheckResponse;
 import io.protorpc.resolver.NameResolver;
 import io.protorpc.resolver.Target;
 import io.protorpc.spi.Envelope;
@@ -75,6 +76,9 @@ class BalancedRouterTest {
     }
   };
 
+  /** Health checking for the next router: none unless a test sets it. */
+  private HealthCheck health;
+
   private BalancedRouter router(LoadBalancer balancer) {
     return new BalancedRouter(Target.parse("fake:///servers"), resolver, balancer.newPicker(),
         (address, onChange) -> {
@@ -93,7 +97,7 @@ class BalancedRouterTest {
               failures -> 100 * MS * failures, 1000 * MS, onChange);
           subchannels.add(s);
           return s;
-        }, io, clock, failures -> 100 * MS * failures);
+        }, io, clock, failures -> 100 * MS * failures, health);
   }
 
   private ClientCall call(Outcomes out, long timeoutMillis, boolean waitForReady) {
@@ -291,6 +295,112 @@ class BalancedRouterTest {
     for (Outcomes o : outs) {
       assertEquals(StatusCode.OK, o.only());
     }
+  }
+
+  // ------------------------------------------------------------------ health checking
+
+  /** The server at {@code a} answers its pending health checks (a status, or an error code). */
+  private int answerHealth(SocketAddress a, Object answer) {
+    FakeConnection c = last(a);
+    int answered = 0;
+    for (Map.Entry<Long, ClientCall> e : new ArrayList<>(c.calls.entrySet())) {
+      if (!e.getValue().method().equals("Check")) {
+        continue;
+      }
+      answered++;
+      if (answer instanceof StatusCode code) {
+        c.respond(e.getKey(), Status.of(code, "no"), 0);
+      } else {
+        c.respond(e.getKey(), HealthCheckResponse.newBuilder()
+            .setStatus((HealthCheckResponse.ServingStatus) answer).build().toByteString()
+            .asReadOnlyByteBuffer());
+      }
+    }
+    return answered;
+  }
+
+  private int echoesOn(SocketAddress a) {
+    return (int) last(a).calls.values().stream().filter(c -> c.method().equals("Echo")).count();
+  }
+
+  private BalancedRouter healthCheckedRouter() {
+    health = new HealthCheck("test.Service", Duration.ofMillis(100), clock, e -> e.payload());
+    resolutions.add(List.of(A, B));
+    BalancedRouter router = router(new RoundRobinBalancer());
+    CompletableFuture<Void> connected = router.connect();
+    io.runAll();
+    assertFalse(connected.isDone(), "ready before its first health check answered");
+    assertEquals(Backend.State.CONNECTING, router.backends().get(0).state());
+    assertEquals(1, answerHealth(A, HealthCheckResponse.ServingStatus.SERVING));
+    assertTrue(connected.isDone());
+    return router;
+  }
+
+  @Test
+  void aNotServingServerTakesNoCallsUntilACheckSaysItServesAgain() {
+    BalancedRouter router = healthCheckedRouter();
+    assertEquals(1, answerHealth(B, HealthCheckResponse.ServingStatus.NOT_SERVING));
+    assertEquals(Backend.State.NOT_SERVING, router.backends().get(1).state());
+    for (int i = 0; i < 10; i++) {
+      call(new Outcomes(), 0, false).start(router);
+    }
+    assertEquals(List.of(10, 0), List.of(echoesOn(A), echoesOn(B)));
+    clock.advanceMillis(100); // the next checks
+    assertEquals(1, answerHealth(A, HealthCheckResponse.ServingStatus.SERVING));
+    assertEquals(1, answerHealth(B, HealthCheckResponse.ServingStatus.SERVING));
+    for (int i = 0; i < 10; i++) {
+      call(new Outcomes(), 0, false).start(router);
+    }
+    assertEquals(List.of(15, 5), List.of(echoesOn(A), echoesOn(B)));
+  }
+
+  @Test
+  void aServerWithoutTheHealthServiceServesAndOneThatDoesNotAnswerDoesNot() {
+    BalancedRouter router = healthCheckedRouter();
+    assertEquals(1, answerHealth(B, StatusCode.UNIMPLEMENTED));
+    assertEquals(Backend.State.READY, router.backends().get(1).state());
+    clock.advanceMillis(100); // the next checks: A answers, B stays silent past the deadline
+    assertEquals(1, answerHealth(A, HealthCheckResponse.ServingStatus.SERVING));
+    clock.advanceMillis(1000);
+    assertEquals(Backend.State.NOT_SERVING, router.backends().get(1).state());
+    clock.advanceMillis(100); // the next check: a service it has no status for
+    assertEquals(1, answerHealth(B, StatusCode.NOT_FOUND));
+    assertEquals(Backend.State.NOT_SERVING, router.backends().get(1).state());
+  }
+
+  @Test
+  void failFastCallsFailWhenEveryServerIsNotServing() {
+    BalancedRouter router = healthCheckedRouter();
+    assertEquals(1, answerHealth(B, HealthCheckResponse.ServingStatus.NOT_SERVING));
+    clock.advanceMillis(100);
+    assertEquals(1, answerHealth(A, HealthCheckResponse.ServingStatus.NOT_SERVING));
+    Outcomes fast = new Outcomes();
+    Outcomes patient = new Outcomes();
+    call(fast, 0, false).start(router);
+    call(patient, 0, true).start(router);
+    assertEquals(StatusCode.UNAVAILABLE, fast.only());
+    assertTrue(fast.statuses.get(0).message().contains("NOT_SERVING"),
+        fast.statuses.get(0).message());
+    assertEquals(List.of(), patient.statuses);
+    clock.advanceMillis(100);
+    answerHealth(B, HealthCheckResponse.ServingStatus.SERVING); // the waiting call goes to B
+    assertEquals(1, echoesOn(B));
+  }
+
+  @Test
+  void aReconnectedServerIsCheckedBeforeItTakesCalls() {
+    BalancedRouter router = healthCheckedRouter();
+    answerHealth(B, HealthCheckResponse.ServingStatus.SERVING);
+    last(B).lose();
+    call(new Outcomes(), 0, false).start(router); // round_robin asks B to reconnect
+    io.runAll();
+    assertEquals(Backend.State.CONNECTING, router.backends().get(1).state());
+    for (int i = 0; i < 4; i++) {
+      call(new Outcomes(), 0, false).start(router);
+    }
+    assertEquals(0, echoesOn(B), "an unchecked connection took calls");
+    assertEquals(1, answerHealth(B, HealthCheckResponse.ServingStatus.SERVING));
+    assertEquals(Backend.State.READY, router.backends().get(1).state());
   }
 
   // ------------------------------------------------------------------ resolution
