@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Broker benchmarks (docs/benchmarks.md, "Through a broker"): starts a private RabbitMQ node (its
-# own directory, epmd and free ports; stopped by pid at the end), then runs BrokerEchoBenchmark:
-# protorpc through the broker vs amqp-client's own RpcClient/RpcServer on the same broker vs
-# protorpc's direct socket transport, one caller (latency) and 64 callers (throughput).
+# Broker benchmarks (docs/broker.md, "Measured"): starts a private RabbitMQ node (its own
+# directory, epmd and free ports; stopped by pid at the end), then runs BrokerEchoBenchmark in
+# interleaved rounds in one JVM (SideBySide: every peer in turn, the order reversed every other
+# round, so each ratio compares figures taken seconds apart): protorpc through the broker
+# (default executors, directExecutor(), and an async window), amqp-client's own
+# RpcClient/RpcServer on the same broker, and protorpc's socket transport without a broker; one
+# caller (latency) and 64 in flight (throughput). Prints the table of medians and ratios.
 #
-#   rpc-benchmarks/broker.sh                # builds the jar first
-#   SKIP_BUILD=1 rpc-benchmarks/broker.sh   # reuse rpc-benchmarks/target/benchmarks.jar
-#   rpc-benchmarks/broker.sh -wi 1 -i 1     # extra JMH arguments
+#   rpc-benchmarks/broker.sh                 # builds the jar first
+#   SKIP_BUILD=1 rpc-benchmarks/broker.sh    # reuse rpc-benchmarks/target/benchmarks.jar
+#   ROUNDS=3 MEASURE=2s PEERS=amqp/default,rabbitmq-rpc rpc-benchmarks/broker.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA=${JAVA:-java}
@@ -45,6 +48,13 @@ for _ in $(seq 1 600); do   # up to 3 minutes on a busy machine; about 12 s idle
   kill -0 "$BROKER_PID" 2>/dev/null || { tail -20 "$D/broker.out"; exit 1; }
   sleep 0.3
 done
-echo "broker on amqp://127.0.0.1:$AMQP_PORT"
-"$JAVA" -jar "$JAR" BrokerEchoBenchmark -p broker="amqp://127.0.0.1:$AMQP_PORT" \
-  -f 1 -wi 3 -i 3 -w 2s -r 2s "$@"
+echo "broker on amqp://127.0.0.1:$AMQP_PORT; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+OUT=${OUT:-rpc-benchmarks/results/broker.json}
+mkdir -p "$(dirname "$OUT")"
+"$JAVA" -Xmx1g --enable-native-access=ALL-UNNAMED -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -cp "$JAR" io.protorpc.benchmarks.compare.SideBySide --broker "amqp://127.0.0.1:$AMQP_PORT" \
+  --peers "${PEERS:-amqp/default,amqp/direct,amqp/window,rabbitmq-rpc,socket/blocking}" \
+  --payloads 1024 --callers 64 --rounds "${ROUNDS:-5}" --warmup "${WARMUP:-3s}" \
+  --settle "${SETTLE:-500ms}" --measure "${MEASURE:-2s}" --out "$OUT"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$JAVA" -cp "$JAR" io.protorpc.benchmarks.report.BrokerReport "$OUT"

@@ -9,6 +9,7 @@ module io.protorpc.testkit {
   requires java.management; // live-heap checks after faults (RobustnessSuite)
   requires jdk.management; // bytes allocated per thread: buffers grow only as bytes arrive
   requires java.logging; // what the server logs about a failed handler (LogCapture)
+  requires jdk.jfr; // OutOfMemoryErrors counted in the probed server's JVM (fork.ProbeServer)
 
   exports io.protorpc.testkit;
   exports io.protorpc.testkit.proto;

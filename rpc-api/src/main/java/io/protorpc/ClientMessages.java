@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * out as one message through the {@link MessagePort}; each reply comes back as one and is matched
  * to its call by call id. The call itself keeps its deadline, cancellation and single completion
  * (the request also expires in the broker at the deadline, undelivered). A call ends here when
- * its reply arrives, when its send fails (unroutable, refused, not connected: {@code
- * UNAVAILABLE}), or when the port loses its broker connection, since a reply can no longer
+ * its reply arrives, when its send fails or its request comes back (unroutable, refused, not
+ * connected: {@code UNAVAILABLE}), or when the port loses its broker connection, since a reply can no longer
  * arrive ({@code UNAVAILABLE}). One-way calls and fanouts end once the broker has confirmed them.
  *
  * <p>Cancelling a call ends it here only: the server that took the request is not told (there is
@@ -137,6 +137,11 @@ final class ClientMessages implements MessageReceiver, ClientCall.Place {
       return;
     }
     close(e.callId(), e.status(), e); // no call: a late reply to a call that ended already
+  }
+
+  @Override
+  public void onReturned(long callId, String reason) {
+    close(callId, Status.of(StatusCode.UNAVAILABLE, reason), null);
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.protorpc.internal.client.ClientConnection;
 import io.protorpc.internal.client.FrameWriter;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
+import io.protorpc.spi.Connection;
 import io.protorpc.spi.Envelope;
 import io.protorpc.spi.Framing;
 import io.protorpc.spi.ProtocolException;
@@ -37,6 +38,7 @@ final class ClientSession extends Session
   private final Executor io;
   private final ClientConnection.Listener listener;
   private final FrameWriter writer;
+  private final ClientMemory memory;
   final CompletableFuture<Void> handshake = new CompletableFuture<>();
   private final ConcurrentHashMap<Long, ClientCall> calls = new ConcurrentHashMap<>();
   private final AtomicLong nextCallId = new AtomicLong();
@@ -48,8 +50,9 @@ final class ClientSession extends Session
   private volatile Status goAway;
 
   ClientSession(Limits limits, Framing framing, Codec codec, Compressor compressor, Executor io,
-      ClientConnection.Listener listener) {
+      ClientConnection.Listener listener, ClientMemory memory) {
     super(limits);
+    this.memory = memory;
     this.ownFraming = framing;
     this.ownCodec = codec;
     this.compressor = compressor;
@@ -175,6 +178,19 @@ final class ClientSession extends Session
   // ------------------------------------------------------------------ what comes in
 
   @Override
+  void onPartialFrameBytes(long delta) {
+    memory.partialFrames(delta);
+  }
+
+  /** The client's memory budget stops (or resumes) reading from this connection. */
+  void pauseReading(boolean paused) {
+    Connection c = connection;
+    if (c != null) {
+      c.pauseReading(paused);
+    }
+  }
+
+  @Override
   void onEnvelope(Envelope e) throws ProtocolException {
     switch (e.kind()) {
       case RESPONSE -> {
@@ -223,6 +239,7 @@ final class ClientSession extends Session
       s = Status.of(StatusCode.UNAVAILABLE, "server went away");
     }
     handshake.completeExceptionally(new IOException(s.toString(), cause));
+    memory.closed(this);
     synchronized (lock) {
       closedForCalls = true;
     }

@@ -1,5 +1,7 @@
 package io.protorpc;
 
+import io.protorpc.balancer.LoadBalancer;
+import io.protorpc.resolver.NameResolver;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Framing;
@@ -28,17 +30,23 @@ import java.util.stream.Collectors;
 public final class PluginRegistry {
   private static final List<Class<? extends Plugin>> KINDS =
       List.of(Transport.class, Framing.class, Compressor.class, Codec.class,
-          MessageTransport.class);
+          MessageTransport.class, NameResolver.class, LoadBalancer.class);
 
   /** One of protorpc's own plugins: the artifact that brings it, for the not-found message. */
   private record Known(Class<? extends Plugin> kind, String name, String artifact,
-      String className) {}
+      String className, boolean byDefault) {
+    Known(Class<? extends Plugin> kind, String name, String artifact, String className) {
+      this(kind, name, artifact, className, true);
+    }
+  }
 
   private static final List<Known> KNOWN = List.of(
       new Known(Transport.class, "netty", "io.protorpc:rpc-transport-netty",
           "io.protorpc.transport.netty.NettyTransport"),
       new Known(Transport.class, "socket", "io.protorpc:rpc-transport-socket",
           "io.protorpc.transport.socket.SocketTransport"),
+      new Known(Transport.class, "inproc", "io.protorpc:rpc-transport-inproc",
+          "io.protorpc.transport.inproc.InProcessTransport", false), // InProcessAddress only
       new Known(Codec.class, "protobuf", "io.protorpc:rpc-codec-protobuf",
           "io.protorpc.codec.protobuf.ProtobufCodec"),
       new Known(Compressor.class, "zstd", "io.protorpc:rpc-codec-compress",
@@ -151,8 +159,8 @@ public final class PluginRegistry {
         .append(" found (found: ")
         .append(installed.isEmpty() ? "none" : String.join(", ", installed)).append(")");
     List<Known> candidates = KNOWN.stream()
-        .filter(k -> k.kind() == kind && (name == null ? !installed.contains(k.name())
-            : k.name().equals(name)))
+        .filter(k -> k.kind() == kind && (name == null
+            ? k.byDefault() && !installed.contains(k.name()) : k.name().equals(name)))
         .toList();
     for (Known k : candidates) {
       Optional<Class<?>> present = loadable(k.className());
@@ -195,6 +203,22 @@ public final class PluginRegistry {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The available transport with the highest priority among those that {@link
+   * Transport#supports support} {@code address}: what a client or server uses when given an
+   * address and no transport.
+   *
+   * @throws PluginNotFoundException if none does, naming the installed ones
+   */
+  public static Transport transportFor(java.net.SocketAddress address) {
+    Objects.requireNonNull(address, "address");
+    return all(Transport.class).stream()
+        .filter(t -> t.isAvailable() && t.supports(address))
+        .max(Comparator.comparingInt(Plugin::priority))
+        .orElseThrow(() -> address instanceof InProcessAddress
+            ? notFound(Transport.class, "inproc") : notFound(Transport.class, null));
   }
 
   /** Names of every installed provider of {@code kind}, available or not, without duplicates. */

@@ -63,6 +63,22 @@ final class Preface {
   /** How much of a malformed line an error message quotes. */
   private static final int QUOTED_CHARS = 64;
 
+  /** The content types of TLS records that can start a peer's bytes: neither is 'P' (0x50). */
+  private static final byte TLS_HANDSHAKE = 0x16;
+  private static final byte TLS_ALERT = 0x15;
+
+  /**
+   * The peer's first byte starts a TLS record where the preface belongs: it uses TLS and this side
+   * does not (a TLS client on a plaintext port, or a TLS server's alert to a plaintext client).
+   */
+  static final class TlsRecordException extends ProtocolException {
+    private static final long serialVersionUID = 1L;
+
+    TlsRecordException(String record) {
+      super("the peer speaks TLS: a TLS " + record + " arrived where the protorpc preface belongs");
+    }
+  }
+
   /** Incremental decoder: validates each byte as it arrives, so garbage is refused at once. */
   static final class Decoder {
     private final ByteBuffer head = ByteBuffer.allocate(HEAD_SIZE);
@@ -78,6 +94,9 @@ final class Preface {
         int i = head.position();
         byte b = in.get();
         head.put(b);
+        if (i == 0 && (b == TLS_HANDSHAKE || b == TLS_ALERT)) {
+          throw new TlsRecordException(b == TLS_HANDSHAKE ? "handshake" : "alert");
+        }
         if (i < MAGIC.length && b != MAGIC[i]) {
           throw new ProtocolException("not a protorpc peer: bad preface magic (expected \"PRPC\")");
         }

@@ -10,6 +10,8 @@ import com.google.protobuf.RpcController;
 import io.protorpc.internal.client.Backoff;
 import io.protorpc.internal.client.ClientCall;
 import io.protorpc.internal.client.ConnectivityState;
+import io.protorpc.internal.client.Retrier;
+import io.protorpc.internal.client.RetryThrottle;
 import io.protorpc.internal.client.Subchannel;
 import io.protorpc.internal.client.SystemClock;
 import io.protorpc.spi.Codec;
@@ -25,10 +27,12 @@ import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,8 +42,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -78,7 +84,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
    */
   private static final long CONNECT_WAIT_SLACK_MILLIS = 5_000;
 
-  private final InetSocketAddress address;
+  private final SocketAddress address;
   private final Transport transport;
   private final Framing framing;
   private final Compressor compressor;
@@ -94,6 +100,8 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   private final List<ClientInterceptor> interceptors;
   private final Set<String> oneWayMethods;
   private final boolean waitForReady;
+  private final ClientMemory memory;
+  private final Retrier retrier; // null without retry policies
   private final Subchannel subchannel; // null for a message target
   private final String target; // null for an address
   private final MessageTransport messageTransport;
@@ -104,12 +112,21 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     if ((b.address == null) == (b.target == null)) {
       throw new IllegalStateException("set either an address or a target");
     }
+    if (b.target != null && !b.retryPolicies.isEmpty()) { // a message target
+      throw new IllegalStateException("retry policies apply to calls over connections; through a"
+          + " broker a call is redelivered instead (docs/broker.md)");
+    }
+    if (b.memoryBudget > 0 && b.memoryBudget < b.limits.maxFrameSize()) {
+      throw new IllegalArgumentException("memoryBudget of " + b.memoryBudget + " bytes cannot "
+          + "hold one frame of the max message size plus header (" + b.limits.maxFrameSize()
+          + " bytes)");
+    }
     this.address = b.address;
     this.target = b.target;
     this.messageTransport = b.target == null ? null
         : MessageTargets.transportFor(b.target, b.messageTransport);
     this.transport = b.transport != null || b.target != null
-        ? b.transport : PluginRegistry.defaultFor(Transport.class);
+        ? b.transport : PluginRegistry.transportFor(address);
     this.framing = b.framing != null ? b.framing : PluginRegistry.find(Framing.class, "length");
     Codec codec = b.codec != null ? b.codec : PluginRegistry.defaultFor(Codec.class);
     this.compressor =
@@ -127,7 +144,12 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     this.oneWayMethods = Set.copyOf(b.oneWayMethods);
     this.waitForReady = b.waitForReady;
     this.clock = new SystemClock("protorpc-client-timer");
+    this.retrier = b.retryPolicies.isEmpty() ? null : new Retrier(b.retryPolicies,
+        new RetryThrottle(b.retryMaxTokens, b.retryTokenRatio), clock,
+        () -> ThreadLocalRandom.current().nextDouble());
     this.io = OwnedExecutor.forBlockingIo("protorpc-client-io");
+    this.memory = new ClientMemory(
+        b.memoryBudget > 0 ? b.memoryBudget : MemoryBudget.defaultLimit());
     if (target != null) {
       this.subchannel = null;
       this.messages = new ClientMessages(codec, limits);
@@ -135,7 +157,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     }
     this.messages = null;
     SessionConnector connector = new SessionConnector(transport, transportOptions, limits,
-        framing, codec, compressor, b.liveness, clock, clock.scheduler(), io);
+        framing, codec, compressor, b.liveness, clock, clock.scheduler(), io, memory);
     this.subchannel = new Subchannel(address, connector, io, clock, b.backoff::delayNanos,
         transportOptions.connectTimeout().toNanos());
   }
@@ -146,7 +168,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   }
 
   /** The server address this client talks to, or null when it was built for a target. */
-  public InetSocketAddress address() {
+  public SocketAddress address() {
     return address;
   }
 
@@ -157,8 +179,9 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
   /**
    * A view of this client whose every call is a fanout (see {@link
-   * ClientController#setFanout}): generated stubs built on it reach every server listening on the
-   * target, once each, and complete once the broker has the message. Only for a client built for
+   * ClientController#setFanout}): generic-services stubs built on it reach every server listening
+   * on the target, once each, and complete once the broker has the message (generated stubs:
+   * {@code withFanout()}). Only for a client built for
    * a message target; elsewhere its calls fail with {@code INVALID_ARGUMENT}.
    */
   public FanoutChannel fanout() {
@@ -219,9 +242,22 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     return subchannel.state() == ConnectivityState.READY;
   }
 
-  /** Number of calls started and not yet completed: waiting for a connection or a response. */
+  /**
+   * Bytes counted against the client's memory budget right now (see {@link
+   * Builder#memoryBudget}): requests of calls not yet ended, responses being received or not yet
+   * parsed.
+   */
+  public long memoryInUse() {
+    return memory.used();
+  }
+
+  /**
+   * Number of calls started and not yet completed: waiting for a connection, a response or (under
+   * a retry policy) their next attempt.
+   */
   public int callsInFlight() {
-    return messages != null ? messages.callsInFlight() : subchannel.callsInFlight();
+    return messages != null ? messages.callsInFlight()
+        : subchannel.callsInFlight() + (retrier == null ? 0 : retrier.callsWaiting());
   }
 
   /**
@@ -378,36 +414,77 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       ending.onComplete(Status.of(StatusCode.INTERNAL, "compression failed: " + e), null);
       return;
     }
+    long requestBytes = payload.payload().remaining();
+    if (!memory.tryHoldRequest(requestBytes)) {
+      ending.onComplete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "client memory budget of "
+          + memory.limit() + " bytes is in use by requests not yet answered and responses not"
+          + " yet read; nothing was sent, try again later"), null);
+      return;
+    }
+    ClientCall.Listener holding = (status, response) -> {
+      memory.unparsed(ClientMemory.sizeOf(response)); // until finish() has parsed it
+      memory.releaseRequest(requestBytes);
+      ending.onComplete(status, response);
+    };
     ClientCall call = new ClientCall(method.getService().getFullName(), method.getName(),
         metadata, payload.payload(), payload.compression(), bytes.length, oneWay, ready,
-        timeout == null ? 0 : timeout.toNanos(), clock, ending);
+        timeout == null ? 0 : timeout.toNanos(), clock, holding);
+    if (retrier != null && !oneWay) {
+      RetryPolicy policy =
+          retrier.policyFor(method.getFullName(), method.getService().getFullName());
+      if (policy != null) {
+        call.retryUnder(retrier, policy);
+      }
+    }
     cc.begin(call::cancel);
     call.start(messages != null ? messages.router(cc.isFanout()) : subchannel);
   }
 
-  /** Turns an outcome into the response message (or null), recording it in the controller. */
+  /**
+   * Turns an outcome into the response message (or null), recording it in the controller; the
+   * response's bytes leave the memory budget here, parsed into the message or dropped.
+   */
   private Message finish(Status status, Envelope response, Message prototype,
       ClientController controller) {
     Message message = null;
     Metadata responseMetadata = response == null ? Metadata.empty() : response.metadata();
+    long responseBytes = ClientMemory.sizeOf(response);
     if (status.isOk() && response == null) {
       message = prototype.getDefaultInstanceForType(); // a one-way call, sent
     } else if (status.isOk()) {
-      try {
-        ByteBuffer bytes = Session.decompress(limits, compressors, response.compression(),
-            response.payload());
-        message = Session.parse(prototype, bytes);
-      } catch (LimitExceededException e) {
-        status = Status.of(StatusCode.RESOURCE_EXHAUSTED, e.getMessage());
-      } catch (InvalidProtocolBufferException e) {
-        status = Status.of(StatusCode.INTERNAL, "response is not a valid "
-            + prototype.getDescriptorForType().getFullName() + ": " + e.getMessage());
-      } catch (IOException | RuntimeException e) {
-        status = Status.of(StatusCode.INTERNAL, "cannot decode response: " + e);
+      // a compressed response takes room for a whole max-size message while it is inflated
+      long room = isCompressed(response) ? limits.maxMessageSize() : 0;
+      if (room > 0 && !memory.tryHoldUnparsed(room)) {
+        status = Status.of(StatusCode.RESOURCE_EXHAUSTED, "client memory budget of "
+            + memory.limit() + " bytes has no room to decompress the response");
+        room = 0;
+      } else {
+        try {
+          ByteBuffer bytes = Session.decompress(limits, compressors, response.compression(),
+              response.payload());
+          message = Session.parse(prototype, bytes);
+        } catch (LimitExceededException e) {
+          status = Status.of(StatusCode.RESOURCE_EXHAUSTED, e.getMessage());
+        } catch (InvalidProtocolBufferException e) {
+          status = Status.of(StatusCode.INTERNAL, "response is not a valid "
+              + prototype.getDescriptorForType().getFullName() + ": " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+          status = Status.of(StatusCode.INTERNAL, "cannot decode response: " + e);
+        } catch (OutOfMemoryError e) {
+          status = Status.of(StatusCode.RESOURCE_EXHAUSTED, "client out of memory decoding the"
+              + " response");
+        }
       }
+      memory.unparsed(-room);
     }
+    memory.unparsed(-responseBytes);
     controller.complete(status, responseMetadata);
     return message;
+  }
+
+  private static boolean isCompressed(Envelope response) {
+    String c = response.compression();
+    return !c.isEmpty() && !c.equals("identity");
   }
 
   /**
@@ -428,7 +505,11 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       }
       messages.closeAll(Status.of(StatusCode.UNAVAILABLE, "client closed"));
     } else {
-      subchannel.shutdown(Status.of(StatusCode.UNAVAILABLE, "client closed"));
+      Status closing = Status.of(StatusCode.UNAVAILABLE, "client closed");
+      if (retrier != null) {
+        retrier.shutdown(closing); // first: a call failed by the subchannel is not retried
+      }
+      subchannel.shutdown(closing);
     }
     clock.close();
     io.close();
@@ -444,7 +525,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
   /** Configures and connects an {@link RpcClient}. Not thread-safe. */
   public static final class Builder {
-    private InetSocketAddress address;
+    private SocketAddress address;
     private String target;
     private MessageTransport messageTransport;
     private Transport transport;
@@ -458,17 +539,25 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     private Executor callbackExecutor;
     private final List<ClientInterceptor> interceptors = new ArrayList<>();
     private final Set<String> oneWayMethods = new HashSet<>();
+    private final Map<String, RetryPolicy> retryPolicies = new HashMap<>();
+    private int retryMaxTokens = 10;
+    private double retryTokenRatio = 0.1;
     private boolean waitForReady;
     private Backoff backoff = Backoff.DEFAULT;
     private Liveness liveness = Liveness.defaults();
     private SSLContext sslContext;
+    private long memoryBudget; // 0: derived from the heap
 
     /** Payloads below this many bytes are sent uncompressed. */
     public static final int DEFAULT_COMPRESSION_THRESHOLD = 1024;
 
     private Builder() {}
 
-    public Builder address(InetSocketAddress address) {
+    /**
+     * The server's address: an {@link InetSocketAddress}, or an {@link InProcessAddress} for a
+     * server in this JVM (through the in-process transport).
+     */
+    public Builder address(SocketAddress address) {
       this.address = Objects.requireNonNull(address, "address");
       return this;
     }
@@ -580,6 +669,30 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       return this;
     }
 
+    /**
+     * The bytes this client may hold for the messages passing through it, counted together: the
+     * requests of calls not yet ended (waiting for a connection, to be written, or for their
+     * answer), the responses being received, and responses until they are decompressed and parsed
+     * for their callers. Default: a quarter of the maximum heap ({@code -Xmx}), at least 16 MiB.
+     *
+     * <p>A new call whose request does not fit fails at once with {@code RESOURCE_EXHAUSTED},
+     * unsent. While the budget is spent and responses waiting to be parsed hold part of it, the client stops
+     * reading from its connections (the server's writes wait) until parsing brings the count
+     * below seven eighths of the limit. A compressed response takes room for a whole max-size
+     * message while it is decompressed; without room its call fails with {@code
+     * RESOURCE_EXHAUSTED}. Everything recovers by itself as calls end and responses are parsed.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is not positive; {@link #connect()} throws
+     *     it if the budget cannot hold one frame of the max message size plus header
+     */
+    public Builder memoryBudget(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("memoryBudget must be >= 1 byte: " + bytes);
+      }
+      this.memoryBudget = bytes;
+      return this;
+    }
+
     public Builder transportOptions(TransportOptions options) {
       this.transportOptions = Objects.requireNonNull(options, "options");
       return this;
@@ -625,6 +738,55 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       for (MethodDescriptor m : methods) {
         oneWayMethods.add(m.getFullName());
       }
+      return this;
+    }
+
+    /**
+     * Retries the failed calls of a service or of one method under {@code policy} (see {@link
+     * RetryPolicy}); calls have no retries by default. Give policies only to methods that are safe
+     * to run twice: a retried call may have run on a server already (docs/call-semantics.md says
+     * exactly when). Retries happen below the interceptors, which see the call once. Not for a
+     * message {@link #target}, whose broker redelivers instead ({@code connect()} refuses).
+     *
+     * <pre>{@code
+     * RpcClient.builder().address("127.0.0.1", 9090)
+     *     .retryPolicy(EchoService.getDescriptor().getFullName(), RetryPolicy.builder().build())
+     * }</pre>
+     *
+     * @param serviceOrMethod a service's full name ({@code "pkg.Service"}, as {@code
+     *     ServiceDescriptor.getFullName()}) or a method's ({@code "pkg.Service.Method"}, as {@code
+     *     MethodDescriptor.getFullName()}); a method's policy wins over its service's. A later
+     *     policy for the same name replaces the earlier one.
+     * @throws IllegalArgumentException if the name is not a dotted protobuf name
+     */
+    public Builder retryPolicy(String serviceOrMethod, RetryPolicy policy) {
+      Objects.requireNonNull(policy, "policy");
+      if (serviceOrMethod == null || !FULL_NAME.matcher(serviceOrMethod).matches()) {
+        throw new IllegalArgumentException("retryPolicy needs the full name of a service"
+            + " (pkg.Service) or method (pkg.Service.Method): " + serviceOrMethod);
+      }
+      retryPolicies.put(serviceOrMethod, policy);
+      return this;
+    }
+
+    private static final Pattern FULL_NAME =
+        Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+
+    /**
+     * Retry throttling (gRPC's): a client-wide bucket of {@code maxTokens} tokens; each attempt
+     * that fails with a code its policy retries takes one, each successful call with a policy
+     * gives back {@code tokenRatio}; retries are made only while more than half the tokens are
+     * left. So retries stop while most calls fail, and cannot multiply the load of an outage.
+     * Default 10 tokens and 0.1: retries pause after five failures in a row, and then, while
+     * failures go on, are made at most about once per ten successful calls.
+     *
+     * @throws IllegalArgumentException unless {@code maxTokens} is 1 to 1000 and {@code
+     *     tokenRatio} 0.001 to 1
+     */
+    public Builder retryThrottle(int maxTokens, double tokenRatio) {
+      new RetryThrottle(maxTokens, tokenRatio); // checks the values; each client makes its own
+      this.retryMaxTokens = maxTokens;
+      this.retryTokenRatio = tokenRatio;
       return this;
     }
 

@@ -6,6 +6,7 @@ import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.Message;
 import com.google.protobuf.Service;
 import io.protorpc.builtin.IdentityCompressor;
+import io.protorpc.health.Health;
 import io.protorpc.reflection.ServerReflection;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
@@ -21,6 +22,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,6 +81,7 @@ public final class RpcServer implements AutoCloseable {
   private final MessagePort messagePort; // null when listening on an address
   private final ServerMessages messages;
   private final String target;
+  private final Health health; // null unless the builder asked for it
   final MemoryBudget budget;
   /** What one connection may hold before it stops reading (see ServerSession#updateReading). */
   final long perConnectionBudget;
@@ -129,8 +132,12 @@ public final class RpcServer implements AutoCloseable {
 
   private RpcServer(Builder b) throws IOException {
     this.services = b.servicesToServe();
+    this.health = b.health;
+    if (health != null) {
+      health.serving(services.keySet());
+    }
     this.transport = b.transport != null || b.target != null
-        ? b.transport : PluginRegistry.defaultFor(Transport.class);
+        ? b.transport : PluginRegistry.transportFor(b.address);
     this.framings = b.framings != null ? b.framings : installed(Framing.class);
     this.codecs = b.codecs != null ? b.codecs : installed(Codec.class);
     this.compressors = b.compressors != null ? b.compressors : installed(Compressor.class);
@@ -207,8 +214,9 @@ public final class RpcServer implements AutoCloseable {
    * A failure to listen that names the address, keeping the type a caller may catch ({@link
    * BindException} for an address in use) and the transport's exception as the cause.
    */
-  private static IOException naming(InetSocketAddress address, IOException e) {
-    String what = "cannot listen on " + address.getHostString() + ":" + address.getPort();
+  private static IOException naming(SocketAddress address, IOException e) {
+    String what = "cannot listen on " + (address instanceof InetSocketAddress inet
+        ? inet.getHostString() + ":" + inet.getPort() : address.toString());
     String detail = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
     if (detail.contains(what)) {
       return e;
@@ -234,11 +242,12 @@ public final class RpcServer implements AutoCloseable {
   }
 
   /**
-   * The bound address.
+   * The bound address: an {@link InetSocketAddress} (with the actual port when 0 was asked for),
+   * or the {@link InProcessAddress} the server was given.
    *
    * @throws IllegalStateException if the server serves a message target instead
    */
-  public InetSocketAddress localAddress() {
+  public SocketAddress localAddress() {
     if (listener == null) {
       throw new IllegalStateException("this server serves " + messagePort.describe()
           + ", not an address");
@@ -249,15 +258,32 @@ public final class RpcServer implements AutoCloseable {
   /**
    * The bound port (useful after asking for port 0).
    *
-   * @throws IllegalStateException if the server serves a message target instead
+   * @throws IllegalStateException if the server listens on an address without a port, such as
+   *     an {@link InProcessAddress}, or serves a message target
    */
   public int port() {
-    return localAddress().getPort();
+    if (localAddress() instanceof InetSocketAddress inet) {
+      return inet.getPort();
+    }
+    throw new IllegalStateException("no port: the server listens on " + listener.localAddress());
   }
 
   /** The message target this server consumes (see {@link Builder#target}), or empty. */
   public java.util.Optional<String> target() {
     return java.util.Optional.ofNullable(target);
+  }
+
+  /**
+   * The server's health statuses, to flip a service's (see {@link Health}).
+   *
+   * @throws IllegalStateException if the builder did not ask for {@link Builder#health()}
+   */
+  public Health health() {
+    if (health == null) {
+      throw new IllegalStateException("this server serves no health service; enable it with "
+          + "RpcServer.Builder.health()");
+    }
+    return health;
   }
 
   /** Names of the framings clients may choose. */
@@ -347,6 +373,24 @@ public final class RpcServer implements AutoCloseable {
     }
   }
 
+  private static final System.Logger LOG = System.getLogger(RpcServer.class.getName());
+  /** At most one warning about peers a second: a peer must not be able to flood the log. */
+  private static final long PEER_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private final java.util.concurrent.atomic.AtomicLong lastPeerWarningNanos =
+      new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - PEER_WARNING_INTERVAL_NANOS);
+
+  /**
+   * Logs what an operator should see about a peer (a TLS mismatch, say) as a warning, at most one
+   * a second; the others at DEBUG.
+   */
+  void warnAboutPeer(String message) {
+    long now = System.nanoTime();
+    long last = lastPeerWarningNanos.get();
+    boolean warn = now - last >= PEER_WARNING_INTERVAL_NANOS
+        && lastPeerWarningNanos.compareAndSet(last, now);
+    LOG.log(warn ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, message);
+  }
+
   /** Bytes counted against the memory budget right now (see {@link Builder#memoryBudget}). */
   public long memoryInUse() {
     return budget.used();
@@ -375,9 +419,11 @@ public final class RpcServer implements AutoCloseable {
   }
 
   /**
-   * Begins a graceful shutdown and returns at once: new connections are refused, every client is
-   * told to go away (it sends new calls elsewhere or reconnects), calls in flight run to
-   * completion, and each connection closes when its last call is answered. The server terminates
+   * Begins a graceful shutdown and returns at once: with {@link Builder#health()}, every status
+   * turns {@code NOT_SERVING} first, so health-checking clients send their new calls elsewhere;
+   * then new connections are refused, every client is told to go away (it sends new calls
+   * elsewhere or reconnects), calls in flight run to completion, and each connection closes when
+   * its last call is answered. The server terminates
    * when all are closed; {@link #awaitTermination} waits for that, {@link #shutdownNow} cuts it
    * short. Idempotent.
    */
@@ -386,6 +432,9 @@ public final class RpcServer implements AutoCloseable {
       return;
     }
     shutdown = true;
+    if (health != null) {
+      health.enterShutdown();
+    }
     if (messages != null) {
       if (messages.beginDrain()) {
         shutdownNow();
@@ -472,7 +521,7 @@ public final class RpcServer implements AutoCloseable {
 
   /** Configures and starts an {@link RpcServer}. Not thread-safe. */
   public static final class Builder {
-    private InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    private SocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     private String target;
     private MessageTransport messageTransport;
     private final Map<String, ServiceEntry> services = new LinkedHashMap<>();
@@ -490,9 +539,26 @@ public final class RpcServer implements AutoCloseable {
     private long memoryBudget; // 0: derived from the heap
     private SSLContext sslContext;
     private boolean requireClientAuth;
+    private Health health;
     private boolean reflection;
 
     private Builder() {}
+
+    /**
+     * Also serves the health service, {@link Health#SERVICE_NAME}: every service added (before or
+     * after this call) and the server as a whole start {@code SERVING}; the application flips
+     * them through {@link RpcServer#health()}, and {@link RpcServer#shutdown()} turns them all
+     * {@code NOT_SERVING} before draining. Off by default. Idempotent.
+     */
+    public Builder health() {
+      if (health == null) {
+        Health h = new Health();
+        BlockingService service = h.service();
+        add(new ServiceEntry(service.getDescriptorForType(), null, service));
+        health = h;
+      }
+      return this;
+    }
 
     /**
      * Accept only TLS connections, with this context's key and certificate; with {@code
@@ -562,8 +628,11 @@ public final class RpcServer implements AutoCloseable {
       return this;
     }
 
-    /** Where to listen; default: the loopback address, port 0 (any free port). */
-    public Builder address(InetSocketAddress address) {
+    /**
+     * Where to listen; default: the loopback address, port 0 (any free port). An {@link
+     * InProcessAddress} serves clients in this JVM through the in-process transport.
+     */
+    public Builder address(SocketAddress address) {
       this.address = Objects.requireNonNull(address, "address");
       return this;
     }

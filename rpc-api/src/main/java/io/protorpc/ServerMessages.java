@@ -9,6 +9,7 @@ import io.protorpc.spi.OutgoingMessage;
 import io.protorpc.spi.ProtocolException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -22,7 +23,12 @@ import javax.net.ssl.SSLSession;
 final class ServerMessages implements MessageReceiver {
   private final RpcServer server;
   private final ServerCalls calls;
-  private volatile MessagePort port;
+  /**
+   * Completed by {@link #attach} once {@code listen} has returned the port. A transport may
+   * deliver requests before that (it consumes before {@code listen} returns), and a fast handler
+   * may answer them before the port is known: their replies wait here instead of being lost.
+   */
+  private final CompletableFuture<MessagePort> port = new CompletableFuture<>();
   private volatile boolean draining;
 
   ServerMessages(RpcServer server) {
@@ -31,7 +37,7 @@ final class ServerMessages implements MessageReceiver {
   }
 
   void attach(MessagePort port) {
-    this.port = port;
+    this.port.complete(port);
   }
 
   int callsInFlight() {
@@ -95,11 +101,10 @@ final class ServerMessages implements MessageReceiver {
 
     @Override
     public void respond(Envelope response) {
-      MessagePort p = port;
-      if (p != null) {
-        p.send(new OutgoingMessage(response, codec.name(), codec.encode(response),
-            OutgoingMessage.Route.REPLY, message.replyTo()));
-      } // a failed reply is the caller's deadline to report: nothing to tell the handler
+      OutgoingMessage reply = new OutgoingMessage(response, codec.name(), codec.encode(response),
+          OutgoingMessage.Route.REPLY, message.replyTo());
+      // a failed reply is the caller's deadline to report: nothing to tell the handler
+      port.thenAccept(p -> p.send(reply));
     }
 
     @Override

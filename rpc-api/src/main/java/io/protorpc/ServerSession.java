@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 
 /** The server role of one connection: accepts the preface, runs calls on the executor, answers them. */
@@ -61,16 +62,20 @@ final class ServerSession extends Session {
 
   /**
    * Pauses reading while this connection holds more than its share of the budget, or holds
-   * anything while the whole budget is spent; reads again below half its share once the budget
-   * has room (the server calls this for paused connections when memory frees). A connection
-   * holding nothing reads on even then: its small calls are answered, refused.
+   * anything while the whole budget is spent; reads again at or below half its share once the
+   * budget has room (the server calls this for paused connections when memory frees). A share is
+   * at least two max-size frames, so a connection holding no more than one unfinished frame,
+   * which only reading can finish or free (its peer may even be gone), always reads again then.
+   * A connection holding nothing reads on even while the budget is spent: its small calls are
+   * answered, refused.
    */
   void updateReading() {
     long h = held.get();
     boolean pause;
     synchronized (this) {
-      long share = readingPaused ? server.perConnectionBudget / 2 : server.perConnectionBudget;
-      pause = h >= share || (h > 0 && server.budget.exhausted());
+      long share = server.perConnectionBudget;
+      pause = (readingPaused ? h > share / 2 : h >= share)
+          || (h > 0 && server.budget.exhausted());
       if (pause == readingPaused) {
         return;
       }
@@ -246,6 +251,10 @@ final class ServerSession extends Session {
 
   @Override
   void onProtocolError(ProtocolException error) {
+    if (error instanceof Preface.TlsRecordException) {
+      server.warnAboutPeer("client at " + connection.remoteAddress() + " sent a TLS handshake to"
+          + " this plaintext port (is the client meant to use TLS? this server has no tls(...))");
+    }
     LOG.log(System.Logger.Level.DEBUG, "closing connection from " + connection.remoteAddress(), error);
     if (framesStarted()) {
       sendQuietly(Envelope.control(Envelope.Kind.GOAWAY, 0, statusOf(error), null));
@@ -278,6 +287,16 @@ final class ServerSession extends Session {
     }
   }
 
+  /** The TLS error among {@code cause} and its causes (a transport may wrap it), or null. */
+  private static SSLException tlsFailure(Throwable cause) {
+    for (int depth = 0; cause != null && depth < 8; depth++, cause = cause.getCause()) {
+      if (cause instanceof SSLException e) {
+        return e;
+      }
+    }
+    return null;
+  }
+
   /**
    * Graceful shutdown of this connection: tells the client to send no new calls, lets the calls
    * in flight finish, then closes.
@@ -298,6 +317,12 @@ final class ServerSession extends Session {
 
   @Override
   void onConnectionClosed(Throwable cause) {
+    SSLException tls = tlsFailure(cause);
+    if (tls != null && !framesStarted()) {
+      // the transport's reason: an untrusted or missing client certificate, a plaintext client
+      server.warnAboutPeer("TLS handshake with " + connection.remoteAddress() + " failed: "
+          + tls.getMessage());
+    }
     server.sessionClosed(this);
     calls.cancelAll("connection closed");
   }

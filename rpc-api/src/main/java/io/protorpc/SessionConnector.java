@@ -11,7 +11,7 @@ import io.protorpc.spi.Transport;
 import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -38,10 +38,12 @@ final class SessionConnector implements Connector {
   private final Clock clock;
   private final ScheduledExecutorService livenessTimer;
   private final Executor io;
+  private final ClientMemory memory;
 
   SessionConnector(Transport transport, TransportOptions options, Limits limits, Framing framing,
       Codec codec, Compressor compressor, Liveness liveness, Clock clock,
-      ScheduledExecutorService livenessTimer, Executor io) {
+      ScheduledExecutorService livenessTimer, Executor io, ClientMemory memory) {
+    this.memory = memory;
     this.transport = transport;
     this.options = options;
     this.limits = limits;
@@ -55,9 +57,9 @@ final class SessionConnector implements Connector {
   }
 
   @Override
-  public ClientConnection connect(InetSocketAddress address, Attempt attempt,
+  public ClientConnection connect(SocketAddress address, Attempt attempt,
       ClientConnection.Listener listener) throws IOException {
-    ClientSession s = new ClientSession(limits, framing, codec, compressor, io, listener);
+    ClientSession s = new ClientSession(limits, framing, codec, compressor, io, listener, memory);
     attempt.phase(options.sslContext() == null ? "TCP connect pending" : "TCP/TLS connect pending");
     Connection c;
     try {
@@ -91,10 +93,15 @@ final class SessionConnector implements Connector {
       }
       s.handshake.get(); // rethrows its failure
       s.startLivenessChecks(liveness, livenessTimer, io);
+      memory.opened(s);
       return s;
     } catch (ExecutionException e) {
       c.close();
       Throwable cause = e.getCause();
+      if (cause instanceof Preface.TlsRecordException) {
+        throw new IOException("server at " + address + " speaks TLS: it answered this plaintext"
+            + " connection with a TLS record (connect with RpcClient.Builder.tls(...))", cause);
+      }
       throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
     } catch (TimeoutException e) {
       c.close();
@@ -110,7 +117,7 @@ final class SessionConnector implements Connector {
     }
   }
 
-  private long remaining(Attempt attempt, InetSocketAddress address) throws IOException {
+  private long remaining(Attempt attempt, SocketAddress address) throws IOException {
     long left = attempt.deadlineNanos() - clock.nanoTime();
     if (left <= 0) {
       throw new IOException("connecting to " + address + " took longer than "

@@ -57,13 +57,13 @@ class PluginNotFoundMessagesTest {
     }
 
     @Override
-    public io.protorpc.spi.Connection connect(java.net.InetSocketAddress remote,
+    public io.protorpc.spi.Connection connect(java.net.SocketAddress remote,
         io.protorpc.spi.TransportOptions options, io.protorpc.spi.ConnectionHandler handler) {
       throw new AssertionError("not reached");
     }
 
     @Override
-    public io.protorpc.spi.Listener listen(java.net.InetSocketAddress local,
+    public io.protorpc.spi.Listener listen(java.net.SocketAddress local,
         io.protorpc.spi.TransportOptions options, Transport.Acceptor acceptor) {
       throw new AssertionError("not reached");
     }

@@ -17,6 +17,11 @@ public interface MessagePort extends AutoCloseable {
    * broker has taken responsibility for it (a publisher confirm), and fails with an {@link
    * java.io.IOException} saying why when it will not be delivered: not connected, refused by the
    * broker, or unroutable (no queue for its topic, no server listening for a fanout).
+   *
+   * <p>A request that expects a reply (not one-way) may instead complete its future once it is
+   * written, without a confirm: its reply is what proves delivery. The transport then reports a
+   * later return (unroutable) through {@link MessageReceiver#onReturned}, and a request the broker
+   * lost ends by its deadline.
    */
   CompletableFuture<Void> send(OutgoingMessage message);
 

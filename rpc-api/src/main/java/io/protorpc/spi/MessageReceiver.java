@@ -20,4 +20,12 @@ public interface MessageReceiver {
    * gone back to the broker. The default does nothing.
    */
   default void onConnectionLost(String reason) {}
+
+  /**
+   * A request that expects a reply, sent without waiting for the broker's confirm (see {@link
+   * MessagePort#send}), came back undelivered: no queue took it (for AMQP, a basic.return of a
+   * mandatory message). {@code callId} is its envelope's call id; {@code reason} says why. Only a
+   * client's port calls it. The default does nothing.
+   */
+  default void onReturned(long callId, String reason) {}
 }

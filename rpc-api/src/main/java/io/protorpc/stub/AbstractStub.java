@@ -66,6 +66,11 @@ public abstract class AbstractStub<S extends AbstractStub<S>> {
     return withOptions(options.withWaitForReady());
   }
 
+  /** See {@link CallOptions#withFanout()}. */
+  public final S withFanout() {
+    return withOptions(options.withFanout());
+  }
+
   /**
    * Makes a call and waits for its response; what a generated blocking stub's methods do.
    * Interrupting the waiting thread cancels the call. A one-way call returns the response type's

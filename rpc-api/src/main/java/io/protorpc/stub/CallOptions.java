@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * The per-call settings a generated stub applies to every call it makes: a deadline, request
- * metadata, a compression override, and wait-for-ready. Each {@code with...} method returns a
+ * metadata, a compression override, wait-for-ready, and fanout. Each {@code with...} method returns a
  * changed copy; {@link #DEFAULT} sets nothing, so the {@link io.protorpc.RpcClient}'s defaults
  * apply.
  *
@@ -15,19 +15,22 @@ import java.util.Objects;
  */
 public final class CallOptions {
   /** No deadline, no metadata, the client's compression threshold and wait-for-ready setting. */
-  public static final CallOptions DEFAULT = new CallOptions(null, Metadata.empty(), null, false);
+  public static final CallOptions DEFAULT =
+      new CallOptions(null, Metadata.empty(), null, false, false);
 
   private final Duration deadline;
   private final Metadata metadata; // never mutated after construction
   private final Boolean compression;
   private final boolean waitForReady;
+  private final boolean fanout;
 
   private CallOptions(Duration deadline, Metadata metadata, Boolean compression,
-      boolean waitForReady) {
+      boolean waitForReady, boolean fanout) {
     this.deadline = deadline;
     this.metadata = metadata;
     this.compression = compression;
     this.waitForReady = waitForReady;
+    this.fanout = fanout;
   }
 
   /**
@@ -41,7 +44,7 @@ public final class CallOptions {
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("deadline must be positive: " + timeout);
     }
-    return new CallOptions(timeout, metadata, compression, waitForReady);
+    return new CallOptions(timeout, metadata, compression, waitForReady, fanout);
   }
 
   /**
@@ -54,7 +57,7 @@ public final class CallOptions {
     for (String key : extra.keys()) {
       merged.putBytes(key, extra.getBytes(key));
     }
-    return new CallOptions(deadline, merged, compression, waitForReady);
+    return new CallOptions(deadline, merged, compression, waitForReady, fanout);
   }
 
   /**
@@ -63,7 +66,7 @@ public final class CallOptions {
    * compression threshold decide.
    */
   public CallOptions withCompression(boolean compress) {
-    return new CallOptions(deadline, metadata, compress, waitForReady);
+    return new CallOptions(deadline, metadata, compress, waitForReady, fanout);
   }
 
   /**
@@ -71,7 +74,17 @@ public final class CallOptions {
    * instead of failing at once with {@code UNAVAILABLE}.
    */
   public CallOptions withWaitForReady() {
-    return new CallOptions(deadline, metadata, compression, true);
+    return new CallOptions(deadline, metadata, compression, true, fanout);
+  }
+
+  /**
+   * A copy whose calls are fanouts ({@link ClientController#setFanout}): one-way, to every server
+   * listening on the client's message target right now, once each; a call completes, with the
+   * response type's default instance, once the broker has the request. Only a client built for a
+   * message target can fan out; on others the calls fail with {@code INVALID_ARGUMENT}.
+   */
+  public CallOptions withFanout() {
+    return new CallOptions(deadline, metadata, compression, waitForReady, true);
   }
 
   /** The per-call deadline, or null for the client's default timeout. */
@@ -93,6 +106,10 @@ public final class CallOptions {
     return waitForReady;
   }
 
+  public boolean isFanout() {
+    return fanout;
+  }
+
   /** A fresh controller for one call of {@code method} with these settings. */
   ClientController newController(RpcMethod<?, ?> method) {
     ClientController c = new ClientController()
@@ -101,6 +118,9 @@ public final class CallOptions {
         .setOneWay(method.isOneWay());
     if (waitForReady) {
       c.setWaitForReady(true);
+    }
+    if (fanout) {
+      c.setFanout(true);
     }
     Metadata request = c.requestMetadata();
     for (String key : metadata.keys()) {
@@ -112,6 +132,7 @@ public final class CallOptions {
   @Override
   public String toString() {
     return "CallOptions{deadline=" + deadline + ", metadata=" + metadata.keys()
-        + ", compression=" + compression + ", waitForReady=" + waitForReady + "}";
+        + ", compression=" + compression + ", waitForReady=" + waitForReady
+        + (fanout ? ", fanout" : "") + "}";
   }
 }

@@ -63,13 +63,14 @@ class StubRuntimeTest {
     assertNull(c.waitForReady());
     assertTrue(c.requestMetadata().isEmpty());
     assertEquals(false, c.isOneWay());
+    assertEquals(false, c.isFanout());
   }
 
   @Test
   void optionsBecomeTheCallsControllerSettings() {
     Metadata extra = new Metadata().put("k", "v");
     CallOptions o = CallOptions.DEFAULT.withDeadline(Duration.ofMillis(250)).withMetadata(extra)
-        .withCompression(false).withWaitForReady();
+        .withCompression(false).withWaitForReady().withFanout();
     extra.put("later", "x");
     ClientController c = o.newController(method(1, true));
     assertEquals(Duration.ofMillis(250), c.timeout());
@@ -78,6 +79,9 @@ class StubRuntimeTest {
     assertEquals("v", c.requestMetadata().get("k"));
     assertNull(c.requestMetadata().get("later"), "the options copied the metadata");
     assertTrue(c.isOneWay(), "one-way comes from the method");
+    assertTrue(c.isFanout());
+    assertTrue(o.withDeadline(Duration.ofSeconds(1)).withMetadata(extra).withCompression(true)
+        .withWaitForReady().newController(method(0, false)).isFanout(), "every copy keeps it");
     // each call gets its own metadata: a handler-side change cannot leak into the next call
     c.requestMetadata().put("k", "changed");
     assertEquals("v", o.newController(method(0, false)).requestMetadata().get("k"));

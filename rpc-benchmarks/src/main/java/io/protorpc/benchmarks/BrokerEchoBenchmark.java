@@ -13,6 +13,7 @@ import io.protorpc.benchmarks.proto.EchoRequest;
 import io.protorpc.benchmarks.proto.EchoResponse;
 import io.protorpc.benchmarks.rpc.EchoPayloads;
 import io.protorpc.benchmarks.rpc.ProtorpcPeer;
+import io.protorpc.benchmarks.rpc.Window;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -32,9 +33,10 @@ import org.openjdk.jmh.annotations.Threads;
  * {@code RpcClient}/{@code RpcServer} from amqp-client on the same broker ({@code rabbitmq-rpc}),
  * and protorpc's direct {@code socket} transport ({@code protorpc-socket}, no broker). {@link
  * #latency} is one blocking caller; {@link #throughput} is 64 threads each making blocking calls
- * (so 64 in flight), since amqp-client's RpcClient has no async call. Needs a broker: {@code -p
- * broker=amqp://127.0.0.1:5672} ({@code rpc-benchmarks/broker.sh} starts a private one and runs
- * this).
+ * (so 64 in flight), since amqp-client's RpcClient has no async call; {@link #window} is
+ * protorpc's own way to have 64 in flight: one thread keeping a window of {@code callers} async
+ * calls on one client. Needs a broker: {@code -p broker=amqp://127.0.0.1:5672} ({@code
+ * rpc-benchmarks/broker.sh} starts a private one and runs these in interleaved rounds).
  */
 @State(Scope.Benchmark)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -58,9 +60,15 @@ public class BrokerEchoBenchmark {
   @Param({"1024"})
   public int payload;
 
+  /** Calls in flight for {@link #window}. */
+  @Param({"64"})
+  public int callers;
+
   private AutoCloseable server;
   private RpcClient client;
   private BenchService.BlockingInterface stub;
+  private BenchService.Interface asyncStub;
+  private Window calls;
   private Connection rabbit;
   private com.rabbitmq.client.RpcClient rabbitClient;
   private byte[] body;
@@ -86,12 +94,14 @@ public class BrokerEchoBenchmark {
         server = sb.addService(new ProtorpcPeer.Echo()).start();
         client = cb.connect();
         stub = BenchService.newBlockingStub(client);
+        asyncStub = BenchService.newStub(client);
       }
       case "protorpc-socket" -> {
         RpcServer s = RpcServer.builder().transport("socket").addService(new ProtorpcPeer.Echo()).start();
         server = s;
         client = RpcClient.builder().transport("socket").address(s.localAddress()).connect();
         stub = BenchService.newBlockingStub(client);
+        asyncStub = BenchService.newStub(client);
       }
       case "rabbitmq-rpc" -> {
         ConnectionFactory f = new ConnectionFactory();
@@ -130,10 +140,17 @@ public class BrokerEchoBenchmark {
       }
       default -> throw new IllegalArgumentException("peer: " + peer);
     }
+    calls = new Window(callers);
+  }
+
+  @TearDown(Level.Iteration)
+  public void checkCalls() {
+    calls.checkNoFailures(); // the window stays full between iterations: see Window
   }
 
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
+    calls.drain();
     if (client != null) {
       client.close();
     }
@@ -168,5 +185,21 @@ public class BrokerEchoBenchmark {
   @Threads(64)
   public Object throughput() throws Exception {
     return call();
+  }
+
+  /**
+   * One thread keeping {@code callers} async calls in flight on one client (protorpc peers only:
+   * amqp-client's RpcClient has no async call): calls per second. The first iteration of a trial
+   * fills the window, so it must be a warm-up iteration (see {@link Window}).
+   */
+  @Benchmark
+  @BenchmarkMode(Mode.Throughput)
+  public void window() throws InterruptedException {
+    if (asyncStub == null) {
+      throw new IllegalStateException(peer + " has no async calls");
+    }
+    calls.acquire();
+    asyncStub.echo(new ClientController().setTimeout(java.time.Duration.ofSeconds(10)), request,
+        response -> calls.release(response != null));
   }
 }

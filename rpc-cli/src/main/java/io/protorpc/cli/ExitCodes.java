@@ -4,8 +4,8 @@ import io.protorpc.StatusCode;
 
 /**
  * The command line's exit codes (docs/cli.md lists them): 0 when every call succeeded, 1 for a
- * failure here (a file, protoc, TLS material), 2 for a command line or input that cannot work, and
- * 64 plus the status code's number when a call ended with that status: 67 INVALID_ARGUMENT, 68
+ * failure here (a file, protoc, TLS material), 2 for a command line or input that cannot work, 3
+ * when {@code health} found the service not serving, and 64 plus the status code's number when a call ended with that status: 67 INVALID_ARGUMENT, 68
  * DEADLINE_EXCEEDED, 69 NOT_FOUND, 78 UNAVAILABLE (also: the server cannot be reached), and so on.
  * The offset keeps a status apart from the first three, as grpcurl does.
  */
@@ -13,6 +13,7 @@ final class ExitCodes {
   static final int OK = 0;
   static final int LOCAL = 1;
   static final int USAGE = 2;
+  static final int NOT_SERVING = 3;
   static final int STATUS_BASE = 64;
 
   private ExitCodes() {}
@@ -26,6 +27,7 @@ final class ExitCodes {
       + "  0     every call succeeded%n"
       + "  1     a failure here: a file, protoc, TLS material%n"
       + "  2     a command line or input that cannot work (bad flag, JSON, symbol)%n"
+      + "  3     health: the service is not serving%n"
       + "  64+N  a call ended with status N: 65 CANCELLED, 66 UNKNOWN,%n"
       + "        67 INVALID_ARGUMENT, 68 DEADLINE_EXCEEDED, 69 NOT_FOUND,%n"
       + "        70 ALREADY_EXISTS, 71 PERMISSION_DENIED, 72 RESOURCE_EXHAUSTED,%n"

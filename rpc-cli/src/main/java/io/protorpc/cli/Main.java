@@ -39,6 +39,7 @@ public final class Main implements Runnable {
         .addSubcommand(new ListCommand(io))
         .addSubcommand(new DescribeCommand(io))
         .addSubcommand(new CallCommand(io))
+        .addSubcommand(new HealthCommand(io))
         .addSubcommand(new HelpCommand());
     cl.setOut(writer(io.out()));
     cl.setErr(writer(io.err()));

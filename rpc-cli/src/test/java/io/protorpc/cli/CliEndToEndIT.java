@@ -155,7 +155,8 @@ class CliEndToEndIT {
     assertExit(0, r);
     assertEquals(List.of("protorpc.examples.calculator.Calculator",
         "protorpc.examples.echo.EchoService", "protorpc.examples.game.Game",
-        "protorpc.examples.recommend.Recommend", "protorpc.reflection.v1.ServerReflection"),
+        "protorpc.examples.recommend.Recommend", "protorpc.health.v1.Health",
+        "protorpc.reflection.v1.ServerReflection"),
         r.out().lines().toList());
     r = protorpc("describe " + target + " " + DIVIDE);
     assertExit(0, r);

@@ -14,6 +14,7 @@ import io.protorpc.ClientController;
 import io.protorpc.RpcClient;
 import io.protorpc.RpcException;
 import io.protorpc.RpcServer;
+import io.protorpc.health.HealthCheckResponse.ServingStatus;
 import io.protorpc.StatusCode;
 import io.protorpc.examples.calculator.CalculatorRpc;
 import io.protorpc.examples.EchoServiceImpl;
@@ -69,7 +70,7 @@ class CliTest {
           }
           next.handle(controller, request, done);
         })
-        .reflection().start();
+        .reflection().health().start();
     plain = RpcServer.builder().transport("socket")
         .addService(CalculatorRpc.bindService(new TestCalculator())).start();
     target = "127.0.0.1:" + reflecting.port();
@@ -120,7 +121,8 @@ class CliTest {
     Run r = run("list", target);
     assertExit(0, r);
     assertEquals(List.of("protorpc.examples.calculator.Calculator",
-        "protorpc.examples.echo.EchoService", "protorpc.reflection.v1.ServerReflection",
+        "protorpc.examples.echo.EchoService", "protorpc.health.v1.Health",
+        "protorpc.reflection.v1.ServerReflection",
         "protorpc.testkit.TestService"), r.out().lines().toList());
     r = run("list", target, "protorpc.examples.calculator.Calculator");
     assertExit(0, r);
@@ -254,6 +256,33 @@ class CliTest {
     assertExit(ExitCodes.USAGE, r);
     assertTrue(r.err().contains("is a service, not a method; give SERVICE/METHOD, e.g. " + DIVIDE),
         r::toString);
+  }
+
+  @Test
+  void healthPrintsTheStatusAndExitsThreeWhenNotServing() {
+    String calculator = CalculatorRpc.getServiceDescriptor().getFullName();
+    Run server = run("health", target);
+    assertExit(0, server);
+    assertEquals("SERVING\n", server.out(), server::toString);
+    try {
+      reflecting.health().setStatus(calculator, ServingStatus.NOT_SERVING);
+      Run down = run("health", target, calculator);
+      assertExit(3, down);
+      assertEquals("NOT_SERVING\n", down.out(), down::toString);
+      assertExit(0, run("health", target)); // the server as a whole still serves
+    } finally {
+      reflecting.health().setStatus(calculator, ServingStatus.SERVING);
+    }
+    assertExit(0, run("health", target, calculator));
+
+    Run unknown = run("health", target, "no.Such");
+    assertExit(69, unknown);
+    assertTrue(unknown.errJson().get("message").getAsString().contains("no.Such"), unknown::toString);
+
+    Run without = run("health", plainTarget);
+    assertExit(76, without);
+    assertTrue(without.errJson().get("message").getAsString()
+        .contains("does not serve health checks"), without::toString);
   }
 
   @Test
@@ -408,7 +437,7 @@ class CliTest {
 
   @Test
   void everyCommandHasHelp() {
-    for (String command : List.of("list", "describe", "call")) {
+    for (String command : List.of("list", "describe", "call", "health")) {
       Run r = run(command, "--help");
       assertExit(0, r);
       assertTrue(r.out().startsWith("Usage: protorpc " + command + " "), r::toString);

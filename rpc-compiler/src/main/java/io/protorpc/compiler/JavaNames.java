@@ -31,7 +31,7 @@ final class JavaNames {
   private static final Set<String> MEMBER_NAMES = Set.of(
       "getClass", "hashCode", "equals", "toString", "notify", "notifyAll", "wait", "clone",
       "finalize", "client", "callOptions", "withDeadline", "withMetadata", "withCompression",
-      "withWaitForReady", "withOptions", "blockingCall", "futureCall");
+      "withWaitForReady", "withFanout", "withOptions", "blockingCall", "futureCall");
 
   private final Map<String, String> classByProtoType = new HashMap<>();
   private final Map<String, String> outerClassByFile = new HashMap<>();

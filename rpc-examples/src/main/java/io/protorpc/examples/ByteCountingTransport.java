@@ -6,7 +6,7 @@ import io.protorpc.spi.Listener;
 import io.protorpc.spi.Transport;
 import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Optional;
@@ -64,7 +64,12 @@ public final class ByteCountingTransport implements Transport {
   }
 
   @Override
-  public Connection connect(InetSocketAddress remote, TransportOptions options,
+  public boolean supports(SocketAddress address) {
+    return delegate.supports(address);
+  }
+
+  @Override
+  public Connection connect(SocketAddress remote, TransportOptions options,
       ConnectionHandler handler) throws IOException {
     Counts counts = new Counts();
     return new CountingConnection(delegate.connect(remote, options,
@@ -72,7 +77,7 @@ public final class ByteCountingTransport implements Transport {
   }
 
   @Override
-  public Listener listen(InetSocketAddress local, TransportOptions options, Acceptor acceptor)
+  public Listener listen(SocketAddress local, TransportOptions options, Acceptor acceptor)
       throws IOException {
     return delegate.listen(local, options, connection -> {
       Counts counts = new Counts();

@@ -233,13 +233,15 @@ public final class Demo {
 
   /**
    * Starts the {@code server} mode's server and says where it listens and what it accepts. It
-   * serves reflection too, so the {@code protorpc} command line can call it, and answers every
+   * serves reflection and health checks too, so the {@code protorpc} command line can call and
+   * probe it, and answers every
    * call with the request's metadata as its response metadata, so a caller sees what arrived
    * ({@link #echoMetadata}).
    */
   static RpcServer startServer(Options options, PrintStream out) throws IOException {
     RpcServer.Builder builder = serving(RpcServer.builder())
         .reflection()
+        .health()
         .intercept(Demo::echoMetadata)
         .address(new InetSocketAddress(options.bind, options.port));
     if (options.transport != null) {
@@ -247,7 +249,7 @@ public final class Demo {
     }
     RpcServer server = builder.start();
     out.println("protorpc demo server listening on "
-        + server.localAddress().getAddress().getHostAddress() + ":" + server.port());
+        + ((InetSocketAddress) server.localAddress()).getAddress().getHostAddress() + ":" + server.port());
     // In name order, as the in-process demo's table and the registry's messages list them.
     out.println("framings: " + String.join(", ", new TreeSet<>(server.framingNames()))
         + "; compressors: " + String.join(", ", new TreeSet<>(server.compressorNames())));

@@ -11,6 +11,7 @@ import io.protorpc.ClientController;
 import io.protorpc.ClientInterceptor;
 import io.protorpc.PluginRegistry;
 import io.protorpc.RpcClient;
+import io.protorpc.RetryPolicy;
 import io.protorpc.RpcException;
 import io.protorpc.RpcServer;
 import io.protorpc.ServerInterceptor;
@@ -18,20 +19,17 @@ import io.protorpc.Status;
 import io.protorpc.StatusCode;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Envelope;
-import io.protorpc.spi.FrameDecoder;
 import io.protorpc.spi.Framing;
-import io.protorpc.spi.ProtocolException;
 import io.protorpc.testkit.proto.DelayRequest;
 import io.protorpc.testkit.proto.EchoRequest;
 import io.protorpc.testkit.proto.EchoResponse;
+import io.protorpc.testkit.proto.FailRequest;
 import io.protorpc.testkit.proto.TestService;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -190,6 +188,65 @@ public abstract class CallSemanticsSuite extends ClientResilienceSuite {
     assertEquals(1, impl.echoCount());
   }
 
+  // ---------------------------------------------------------------- retry policies
+
+  /**
+   * A service with a retry policy: an attempt the server fails with a retryable code is made
+   * again, with the same request and metadata, until one succeeds or the attempts run out; other
+   * codes are not retried; the client's interceptors see one call. The server sees (and may have
+   * run) every attempt, which is why a policy is opt-in (docs/call-semantics.md).
+   */
+  @ParameterizedTest
+  @MethodSource("framings")
+  void aRetryPolicyMakesFailedAttemptsAgainWithTheSameRequest(String framing) throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>(); // "Method key request", per attempt
+    AtomicInteger echoFailuresLeft = new AtomicInteger(2);
+    ServerInterceptor record = (c, request, next, done) -> {
+      seen.add(c.methodName() + " " + c.requestMetadata().get("idempotency-key") + " "
+          + request.hashCode());
+      if (c.methodName().equals("Echo") && echoFailuresLeft.getAndDecrement() > 0) {
+        c.setFailed(Status.of(StatusCode.UNAVAILABLE, "not yet"));
+        done.run(null);
+        return;
+      }
+      next.handle(c, request, done);
+    };
+    RpcServer server = startServer(new TestServiceImpl(), false, b -> b.intercept(record));
+    AtomicInteger interceptedCalls = new AtomicInteger();
+    RpcClient client = connect(server, framing, b -> b
+        .retryPolicy(TestService.getDescriptor().getFullName(), RetryPolicy.builder()
+            .maxAttempts(3).initialBackoff(Duration.ofMillis(20)).build())
+        .intercept((m, c, r, next, done) -> {
+          interceptedCalls.incrementAndGet();
+          next.start(m, c, r, done);
+        }));
+    TestService.BlockingInterface stub = TestService.newBlockingStub(client);
+
+    ClientController c = new ClientController().setTimeout(LONG);
+    c.requestMetadata().put("idempotency-key", "k1");
+    EchoRequest request = echo("again", 300);
+    assertEquals("again", stub.echo(c, request).getText());
+    String attempt = "Echo k1 " + request.hashCode();
+    assertEquals(List.of(attempt, attempt, attempt), seen, "the server saw other attempts");
+    assertEquals(1, interceptedCalls.get(), "the interceptors saw each attempt");
+
+    seen.clear();
+    FailRequest unavailable = FailRequest.newBuilder().setMode(FailRequest.Mode.SET_FAILED_STATUS)
+        .setCode(StatusCode.UNAVAILABLE.number()).setMessage("down").build();
+    RpcException e = assertThrows(RpcException.class,
+        () -> stub.fail(new ClientController().setTimeout(LONG), unavailable));
+    assertEquals(StatusCode.UNAVAILABLE, e.code());
+    assertEquals(3, seen.size(), "maxAttempts 3: " + seen);
+
+    seen.clear();
+    RpcException internal = assertThrows(RpcException.class, () -> stub.fail(
+        new ClientController().setTimeout(LONG), unavailable.toBuilder()
+            .setCode(StatusCode.INTERNAL.number()).build()));
+    assertEquals(StatusCode.INTERNAL, internal.code());
+    assertEquals(1, seen.size(), "a code outside the policy was retried: " + seen);
+    assertEquals(0, client.callsInFlight());
+  }
+
   @Test
   void clientInterceptorCanRejectWithoutSending() throws Exception {
     TestServiceImpl impl = new TestServiceImpl();
@@ -249,7 +306,7 @@ public abstract class CallSemanticsSuite extends ClientResilienceSuite {
 
   @Test
   void keepaliveDetectsAServerThatStoppedAnswering() throws Exception {
-    try (SilentServer silent = new SilentServer(framings().get(0), codec())) {
+    try (SilentServer silent = new SilentServer(RawListener.open(serverTransport(), listenAddress()), framings().get(0), codec())) {
       RpcClient client = closeAfterTest(RpcClient.builder().address(silent.address())
           .transport(clientTransport()).framing(framings().get(0)).codec(codec())
           .keepAlive(Duration.ofMillis(100), Duration.ofMillis(200)).connect());
@@ -339,14 +396,14 @@ public abstract class CallSemanticsSuite extends ClientResilienceSuite {
 
   @Test
   void startingOnABusyPortNamesTheAddress() throws Exception {
-    try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      InetSocketAddress address = new InetSocketAddress(busy.getInetAddress(), busy.getLocalPort());
-      java.net.BindException e = assertThrows(java.net.BindException.class, () -> RpcServer
-          .builder().transport(serverTransport()).addService(new TestServiceImpl().asService())
-          .address(address).start().close());
-      assertTrue(e.getMessage().contains(address.getHostString() + ":" + address.getPort()),
-          e.getMessage());
-    }
+    SocketAddress address = reusableAddress(); // an IP port, or a name, that a server takes
+    startServer(new TestServiceImpl(), false, b -> b.address(address));
+    java.net.BindException e = assertThrows(java.net.BindException.class, () -> RpcServer
+        .builder().transport(serverTransport()).addService(new TestServiceImpl().asService())
+        .address(address).start().close());
+    String named = address instanceof InetSocketAddress inet
+        ? inet.getHostString() + ":" + inet.getPort() : address.toString();
+    assertTrue(e.getMessage().contains(named), e.getMessage());
   }
 
   @ParameterizedTest
@@ -385,7 +442,7 @@ public abstract class CallSemanticsSuite extends ClientResilienceSuite {
   @ParameterizedTest
   @MethodSource("framings")
   void reconnectsAfterTheServerComesBack(String framing) throws Exception {
-    int port = freePort();
+    SocketAddress port = reusableAddress();
     RpcServer first = startServerOn(port);
     RpcClient client = connect(first, framing, b -> b.reconnectBackoff(Duration.ofMillis(20),
         Duration.ofMillis(100)));
@@ -412,7 +469,7 @@ public abstract class CallSemanticsSuite extends ClientResilienceSuite {
   @ParameterizedTest
   @MethodSource("framings")
   void waitForReadyCallsWaitForTheServerUntilTheirDeadline(String framing) throws Exception {
-    int port = freePort();
+    SocketAddress port = reusableAddress();
     RpcServer first = startServerOn(port);
     RpcClient client = connect(first, framing, b -> b.reconnectBackoff(Duration.ofMillis(20),
         Duration.ofMillis(50)));
@@ -436,15 +493,8 @@ public abstract class CallSemanticsSuite extends ClientResilienceSuite {
     assertEquals("patient", r == null ? waits.status().toString() : r.getText());
   }
 
-  private RpcServer startServerOn(int port) throws IOException {
-    return startServer(new TestServiceImpl(), false, b -> b.address(
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+  private RpcServer startServerOn(SocketAddress address) throws IOException {
+    return startServer(new TestServiceImpl(), false, b -> b.address(address));
   }
 
   // ---------------------------------------------------------------- soak
@@ -457,7 +507,7 @@ public abstract class CallSemanticsSuite extends ClientResilienceSuite {
    */
   @Test
   void soakEveryCallCompletesExactlyOnceThroughRestarts() throws Exception {
-    int port = freePort();
+    SocketAddress port = reusableAddress();
     AtomicReference<RpcServer> server = new AtomicReference<>(startServerOn(port));
     RpcClient client = connect(server.get(), framings().get(0),
         b -> b.reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(50)));
@@ -568,20 +618,21 @@ public abstract class CallSemanticsSuite extends ClientResilienceSuite {
    * reading (and counting pings) so the client's writes do not block.
    */
   private static final class SilentServer implements AutoCloseable {
-    private final ServerSocket socket;
+    private final RawListener listener;
     private final Thread thread;
     private final AtomicInteger pings = new AtomicInteger();
-    private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+    private volatile RawConnection accepted;
+    private volatile boolean closed;
 
-    SilentServer(String framing, String codec) throws IOException {
-      socket = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+    SilentServer(RawListener listener, String framing, String codec) {
+      this.listener = listener;
       thread = new Thread(() -> serve(framing, codec), "testkit-silent-server");
       thread.setDaemon(true);
       thread.start();
     }
 
-    InetSocketAddress address() {
-      return (InetSocketAddress) socket.getLocalSocketAddress();
+    SocketAddress address() {
+      return listener.address();
     }
 
     int pingsSeen() {
@@ -589,40 +640,33 @@ public abstract class CallSemanticsSuite extends ClientResilienceSuite {
     }
 
     private void serve(String framing, String codec) {
-      try (Socket s = socket.accept()) {
-        accepted.add(s);
-        InputStream in = s.getInputStream();
-        OutputStream out = s.getOutputStream();
-        out.write(RawConnection.preface(1, Map.of("status", "ok", "framing", framing,
-            "codec", codec, "compressors", "identity")));
-        out.flush();
-        byte[] head = in.readNBytes(7); // the client's preface: magic, version, body length
-        in.readNBytes(((head[5] & 0xFF) << 8) | (head[6] & 0xFF));
-        FrameDecoder frames = PluginRegistry.find(Framing.class, framing).newDecoder(1 << 20);
-        Codec decoder = PluginRegistry.find(Codec.class, codec);
-        byte[] buf = new byte[4096];
-        int n;
-        while ((n = in.read(buf)) >= 0) {
-          frames.decode(ByteBuffer.wrap(buf, 0, n), frame -> {
-            try {
-              if (decoder.decode(frame, 1 << 16).kind() == Envelope.Kind.PING) {
-                pings.incrementAndGet();
-              }
-            } catch (ProtocolException e) {
-              throw new IllegalStateException(e);
+      int waitMillis = (int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS);
+      try (RawConnection c = listener.accept(waitMillis)) {
+        accepted = c;
+        c.serve(PluginRegistry.find(Framing.class, framing),
+            PluginRegistry.find(Codec.class, codec));
+        // bounded: the test closes this within its own bounded waits; the loop ends with it
+        while (!closed) {
+          try {
+            if (c.receive().kind() == Envelope.Kind.PING) {
+              pings.incrementAndGet();
             }
-          });
+          } catch (java.net.SocketTimeoutException quiet) {
+            // nothing sent for a while: go on reading
+          }
         }
       } catch (IOException | RuntimeException e) {
-        // closed by the test
+        // closed by the test, or the client went away
       }
     }
 
     @Override
     public void close() throws Exception {
-      socket.close();
-      for (Socket s : accepted) {
-        s.close();
+      closed = true;
+      listener.close();
+      RawConnection c = accepted;
+      if (c != null) {
+        c.close();
       }
       thread.join(5000);
     }

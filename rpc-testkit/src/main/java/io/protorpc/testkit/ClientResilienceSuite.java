@@ -60,7 +60,21 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
     }
   }
 
-  private RpcClient.Builder clientFor(InetSocketAddress address) {
+  /**
+   * The tests that call this build their faults from raw TCP listeners on loopback ports (stalled
+   * and black-hole servers, fixed ports to restart on, byte trickles). For a transport of other
+   * addresses (the in-process one) they cannot apply, and the suite says so, naming the
+   * transport, rather than passing them silently; its own conformance tests cover the same
+   * invariant through that transport's raw peers.
+   */
+  private void socketLevelProbe() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(listenAddress() instanceof InetSocketAddress,
+        () -> "socket-level probe: does not apply to the " + serverTransport().name()
+            + " transport, whose addresses are " + listenAddress().getClass().getSimpleName()
+            + "s, not IP socket addresses");
+  }
+
+  private RpcClient.Builder clientFor(java.net.SocketAddress address) {
     return RpcClient.builder().address(address).transport(clientTransport())
         .framing(framings().get(0)).codec(codec());
   }
@@ -91,6 +105,7 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
    */
   @org.junit.jupiter.api.Test
   void deadlinesFireOnTimeWhileTheServerHasStoppedReading() throws Exception {
+    socketLevelProbe();
     try (ServerSocket listener = new ServerSocket(0, 50, LOOPBACK);
         StalledServer stalled = new StalledServer(listener, framings().get(0), codec())) {
       RpcClient client = closeAfterTest(clientFor(stalled.address()).connect());
@@ -135,6 +150,7 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
   /** A wait-for-ready call waiting for a server that is down must end when the client closes. */
   @org.junit.jupiter.api.Test
   void closeEndsACallThatIsWaitingForAConnection() throws Exception {
+    socketLevelProbe();
     RpcClient client = clientWhoseServerWent(freeLoopbackPort(),
         b -> b.reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(100)));
     ClientController c = new ClientController().setWaitForReady(true)
@@ -161,6 +177,7 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
   /** Blocking callers too: close() ends the wait of a thread blocked in a call. */
   @org.junit.jupiter.api.Test
   void closeEndsABlockingCallWaitingForAConnection() throws Exception {
+    socketLevelProbe();
     RpcClient client = clientWhoseServerWent(freeLoopbackPort(),
         b -> b.reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(100)));
     CompletableFuture<Throwable> thrown = new CompletableFuture<>();
@@ -191,6 +208,7 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
    */
   @org.junit.jupiter.api.Test
   void aServerThatNeverSpeaksHoldsNoCallerPastItsDeadline() throws Exception {
+    socketLevelProbe();
     int port = freeLoopbackPort();
     RpcClient client = clientWhoseServerWent(port, b -> b.transportOptions(
         TransportOptions.builder().connectTimeout(Duration.ofSeconds(3)).build()));
@@ -220,6 +238,7 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
   /** A transport that throws a RuntimeException while connecting (no file descriptors left). */
   @org.junit.jupiter.api.Test
   void aRuntimeExceptionWhileReconnectingFailsTheCallInsteadOfLosingIt() throws Exception {
+    socketLevelProbe();
     int port = freeLoopbackPort();
     RpcServer server = serverOn(port);
     Transport real = clientTransport();
@@ -231,7 +250,12 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
       }
 
       @Override
-      public Connection connect(InetSocketAddress remote, TransportOptions options,
+      public boolean supports(java.net.SocketAddress address) {
+        return real.supports(address);
+      }
+
+      @Override
+      public Connection connect(java.net.SocketAddress remote, TransportOptions options,
           ConnectionHandler handler) throws IOException {
         if (connects.incrementAndGet() > 1) {
           throw new IllegalStateException("failed to open a socket: too many open files");
@@ -240,7 +264,7 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
       }
 
       @Override
-      public io.protorpc.spi.Listener listen(InetSocketAddress local, TransportOptions options,
+      public io.protorpc.spi.Listener listen(java.net.SocketAddress local, TransportOptions options,
           Acceptor acceptor) throws IOException {
         return real.listen(local, options, acceptor);
       }
@@ -274,6 +298,7 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
    */
   @org.junit.jupiter.api.Test
   void aCancelNeverOvertakesItsRequest() throws Exception {
+    socketLevelProbe();
     Framing framing = PluginRegistry.find(Framing.class, framings().get(0));
     Codec codec = PluginRegistry.find(Codec.class, codec());
     try (ServerSocket listener = new ServerSocket(0, 50, LOOPBACK)) {
@@ -342,6 +367,7 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
 
   @org.junit.jupiter.api.Test
   void connectingToAPortWithNothingListeningNamesTheAddress() throws Exception {
+    socketLevelProbe();
     int port = freeLoopbackPort();
     IOException e = assertThrows(IOException.class,
         () -> clientFor(new InetSocketAddress(LOOPBACK, port)).connect());
@@ -355,10 +381,11 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
    */
   @org.junit.jupiter.api.Test
   void aTricklingTlsHandshakeEndsWithinTheConnectTimeout() throws Exception {
+    socketLevelProbe();
     javax.net.ssl.SSLContext serverTls = TestCertificates.get().serverContext();
     javax.net.ssl.SSLContext clientTls = TestCertificates.get().clientContextWithoutCertificate();
     RpcServer server = startServer(new TestServiceImpl(), false, b -> b.tls(serverTls, false));
-    try (Trickle trickle = new Trickle(server.localAddress(), 20)) {
+    try (Trickle trickle = new Trickle((InetSocketAddress) server.localAddress(), 20)) {
       long start = System.nanoTime();
       assertThrows(IOException.class, () -> clientFor(trickle.address())
           .tls(clientTls)
@@ -381,6 +408,7 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
    */
   @org.junit.jupiter.api.Test
   void chaosEveryCallEndsOnceByItsDeadlineAndNothingIsLeftBehind() throws Exception {
+    socketLevelProbe();
     long socketsBefore = openSockets();
     int port = freeLoopbackPort();
     java.util.concurrent.atomic.AtomicReference<AutoCloseable> peer =

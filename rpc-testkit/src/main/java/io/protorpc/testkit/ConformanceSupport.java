@@ -13,6 +13,10 @@ import io.protorpc.testkit.proto.EchoRequest;
 import io.protorpc.testkit.proto.EchoResponse;
 import io.protorpc.testkit.proto.TestService;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.SocketAddress;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.ByteBuffer;
@@ -50,6 +54,39 @@ public abstract class ConformanceSupport extends RequiresJUnitPlatform {
     return List.of("length", "delimiter");
   }
 
+  /**
+   * Where a suite's server listens when the test does not care: a fresh address each time. By
+   * default the loopback address with port 0; a transport for other kinds of address (the
+   * in-process one, say) returns one of its own.
+   */
+  protected SocketAddress listenAddress() {
+    return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+  }
+
+  /**
+   * An address free now, on which a test may start a server, stop it, and start another one
+   * again (reconnection tests). By default a free loopback port.
+   */
+  protected SocketAddress reusableAddress() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
+    }
+  }
+
+  /**
+   * Whether the transport carries TLS. A transport that does not (the in-process one: its bytes
+   * never leave the JVM) says so here, and the suite's TLS tests then prove instead that asking
+   * it for TLS fails clearly, on both builders, rather than falling back to plaintext.
+   */
+  protected boolean carriesTls() {
+    return true;
+  }
+
+  /** A raw peer connected to {@code server} (see {@link RawConnection#connect}). */
+  protected RawConnection raw(RpcServer server) throws IOException {
+    return RawConnection.connect(clientTransport(), server.localAddress(), 10_000);
+  }
+
   /** The codec the suite uses. */
   protected String codec() {
     return "protobuf";
@@ -81,7 +118,8 @@ public abstract class ConformanceSupport extends RequiresJUnitPlatform {
 
   private RpcServer start(Consumer<RpcServer.Builder> addService,
       Consumer<RpcServer.Builder> customize) throws IOException {
-    RpcServer.Builder b = RpcServer.builder().transport(serverTransport()).codecs(codec());
+    RpcServer.Builder b = RpcServer.builder().address(listenAddress())
+        .transport(serverTransport()).codecs(codec());
     addService.accept(b);
     customize.accept(b);
     RpcServer server = b.start();

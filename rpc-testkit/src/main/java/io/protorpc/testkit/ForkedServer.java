@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  * A protorpc server in a JVM of its own ({@code io.protorpc.testkit.fork.ProbeServer}), with a
  * capped heap and {@code -XX:+ExitOnOutOfMemoryError}: any OutOfMemoryError the JVM raises, even
  * one some library catches and swallows, ends the process with exit code 3, which every method
- * here reports as a failure. The fork gets this JVM's class and module path on its class path, so
+ * here reports as a failure. Those that code constructs and throws (a library's "direct buffer
+ * memory", say), which that flag does not see, are counted by JFR in the fork: {@link
+ * #outOfMemoryErrors()}. The fork gets this JVM's class and module path on its class path, so
  * it finds the transport under test through {@code META-INF/services}.
  */
 final class ForkedServer implements AutoCloseable {
@@ -93,6 +95,25 @@ final class ForkedServer implements AutoCloseable {
     String[] f = next("stats").split(" ");
     return new Stats(Long.parseLong(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3]),
         Integer.parseInt(f[4]), Long.parseLong(f[5]));
+  }
+
+  /**
+   * How many OutOfMemoryErrors have been constructed in the fork, caught or not (JFR's count; see
+   * ProbeServer). Takes a second or two: the count is read after JFR's next flushes.
+   */
+  long outOfMemoryErrors() throws IOException, InterruptedException {
+    send("errors");
+    return Long.parseLong(next("its error count").split(" ")[1]);
+  }
+
+  /** Has the fork construct one OutOfMemoryError (not thrown), to show that the count works. */
+  void constructOneOutOfMemoryError() throws IOException, InterruptedException {
+    send("selftest");
+    next("its self-test");
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
   }
 
   /** Fails if the fork has ended (an OutOfMemoryError ends it with exit code 3). */

@@ -18,6 +18,7 @@ import io.protorpc.testkit.proto.EchoResponse;
 import io.protorpc.testkit.proto.ErrorDetail;
 import io.protorpc.testkit.proto.FailRequest;
 import io.protorpc.testkit.proto.TestService;
+import io.protorpc.testkit.proto.TestServiceRpc;
 import io.protorpc.testkit.proto.UnregisteredService;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,8 +39,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code RpcClient.Builder.target} on one topic. The parts of {@link TransportConformanceSuite}
  * that apply where there is no connection: payload sizes to the limit and past it, status and
  * typed details, metadata both ways, compression both ways, interceptors, deadlines and
- * cancellation, one-way calls, 1,000 concurrent calls, unknown services; plus what only messages
- * have: fanout to every server, and a topic nobody serves.
+ * cancellation, one-way calls, 1,000 concurrent calls, unknown services, generated stubs as well
+ * as generic-services ones; plus what only messages have: fanout to every server, and a topic
+ * nobody serves.
  *
  * <p>Extend it and implement {@link #target(String)} for a reachable broker. Every wait is bounded
  * and every client and server is closed after its test.
@@ -71,8 +73,13 @@ public abstract class MessageTransportConformanceSuite {
   /** Starts a server on {@code topic} serving {@code impl}, closed after the test. */
   protected RpcServer startServer(String topic, TestServiceImpl impl,
       Consumer<RpcServer.Builder> customize) throws Exception {
-    RpcServer.Builder b = RpcServer.builder().target(target(topic))
-        .addService(impl.asService());
+    return startServer(topic, impl.asService(), customize);
+  }
+
+  /** Starts a server on {@code topic} serving {@code service}, closed after the test. */
+  protected RpcServer startServer(String topic, com.google.protobuf.Service service,
+      Consumer<RpcServer.Builder> customize) throws Exception {
+    RpcServer.Builder b = RpcServer.builder().target(target(topic)).addService(service);
     if (transport() != null) {
       b.transport(transport());
     }
@@ -284,6 +291,45 @@ public abstract class MessageTransportConformanceSuite {
     Thread.sleep(200);
     assertEquals(before0, impls.get(0).echoCount(), "a fanout reaches each server once");
     assertTrue(impls.get(0).echoCount() >= 1 && impls.get(1).echoCount() >= 1);
+  }
+
+  /**
+   * Call, cast and fanout through protorpc's generated stubs ({@code TestServiceRpc}), to one
+   * server bound with the generated blocking binding and one with the async binding: calls are
+   * answered, {@code Fire} (one-way by its option) runs once per call, and a stub made {@code
+   * withFanout()} reaches both servers once each.
+   */
+  @Test
+  void generatedStubsCallCastAndFanout() throws Exception {
+    String topic = newTopic();
+    TestServiceImpl blocking = new TestServiceImpl();
+    TestServiceImpl async = new TestServiceImpl();
+    startServer(topic, blocking.asGeneratedBlockingService(), b -> { });
+    startServer(topic, async.asGeneratedAsyncService(), b -> { });
+    RpcClient client = startClient(topic, b -> { });
+    TestServiceRpc.BlockingStub stub = TestServiceRpc.newBlockingStub(client)
+        .withDeadline(Duration.ofSeconds(10));
+    for (int i = 0; i < 6; i++) {
+      assertEquals("call" + i, stub.echo(EchoRequest.newBuilder().setText("call" + i).build())
+          .getText());
+    }
+    assertEquals("future", TestServiceRpc.newFutureStub(client)
+        .withDeadline(Duration.ofSeconds(10))
+        .echo(EchoRequest.newBuilder().setText("future").build())
+        .get(WAIT_SECONDS, TimeUnit.SECONDS).getText());
+    assertTrue(waitUntil(() -> blocking.echoCount() + async.echoCount() == 7));
+    for (int i = 0; i < 10; i++) { // a cast: no answer awaited, the default instance returned
+      assertEquals(EchoResponse.getDefaultInstance(), stub.fire(echo(1)));
+    }
+    assertTrue(waitUntil(() -> blocking.echoCount() + async.echoCount() == 17),
+        "every cast ran once");
+    long blockingBefore = blocking.echoCount();
+    long asyncBefore = async.echoCount();
+    assertEquals(EchoResponse.getDefaultInstance(), stub.withFanout().echo(echo(1)));
+    assertTrue(waitUntil(() -> blocking.echoCount() == blockingBefore + 1
+        && async.echoCount() == asyncBefore + 1), "the fanout reached both servers");
+    Thread.sleep(200);
+    assertEquals(19, blocking.echoCount() + async.echoCount(), "once each");
   }
 
   @Test

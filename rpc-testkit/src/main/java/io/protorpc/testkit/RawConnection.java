@@ -5,75 +5,142 @@ import io.protorpc.spi.Envelope;
 import io.protorpc.spi.FrameDecoder;
 import io.protorpc.spi.Framing;
 import io.protorpc.spi.ProtocolException;
+import io.protorpc.spi.Transport;
+import io.protorpc.spi.TransportOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.IntConsumer;
 
 /**
- * A bare-bones protorpc peer on a plain blocking socket, written from docs/protocol.md rather
- * than from the core, for tests that must send what a well-behaved client never would: garbage,
- * bad prefaces, oversize or corrupt frames; or, through {@link #serve}, play a server that answers
- * as the real one only does in a race. Every read has a timeout, so a test never hangs.
+ * A bare-bones protorpc peer, written from docs/protocol.md rather than from the core, for tests
+ * that must send what a well-behaved client never would: garbage, bad prefaces, oversize or
+ * corrupt frames; or, through {@link #serve}, play a server that answers as the real one only does
+ * in a race. Every read has a timeout, so a test never hangs.
+ *
+ * <p>To an IP address it talks over a plain blocking socket. To any other kind of address (an
+ * in-process one, say) it talks through the transport under test, used as a byte pipe only: see
+ * {@link #connect}. Either way it stops reading when the test stops reading, so it can play a
+ * peer that never reads.
  *
  * <p>Not thread-safe.
  */
 public final class RawConnection implements Closeable {
-  private final Socket socket;
   private final InputStream in;
   private final OutputStream out;
+  private final IntConsumer readTimeout;
+  private final Closeable closer;
+  private int readTimeoutMillis;
   private final ArrayDeque<ByteBuffer> frames = new ArrayDeque<>();
   private Framing framing;
   private Codec codec;
   private FrameDecoder decoder;
 
-  /** Connects; every later read waits at most {@code readTimeoutMillis}. */
-  public RawConnection(InetSocketAddress server, int readTimeoutMillis) throws IOException {
+  /**
+   * Connects a plain socket to an IP address; every later read waits at most {@code
+   * readTimeoutMillis}. For any kind of address use {@link #connect}.
+   *
+   * @throws IllegalArgumentException if {@code server} is not an {@link InetSocketAddress}
+   */
+  public RawConnection(SocketAddress server, int readTimeoutMillis) throws IOException {
     this(connected(server, readTimeoutMillis), readTimeoutMillis);
   }
 
-  private RawConnection(Socket socket, int readTimeoutMillis) throws IOException {
-    this.socket = socket;
+  RawConnection(Socket socket, int readTimeoutMillis) throws IOException {
     socket.setSoTimeout(readTimeoutMillis);
     socket.setTcpNoDelay(true);
-    in = socket.getInputStream();
-    out = socket.getOutputStream();
+    this.in = socket.getInputStream();
+    this.out = socket.getOutputStream();
+    this.readTimeout = millis -> {
+      try {
+        socket.setSoTimeout(millis);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    };
+    this.closer = socket;
+    this.readTimeoutMillis = readTimeoutMillis;
   }
 
-  private static Socket connected(InetSocketAddress server, int timeoutMillis) throws IOException {
+  RawConnection(TransportStream stream, int readTimeoutMillis) {
+    stream.readTimeoutMillis(readTimeoutMillis);
+    this.in = stream.input();
+    this.out = stream.output();
+    this.readTimeout = stream::readTimeoutMillis;
+    this.closer = stream;
+    this.readTimeoutMillis = readTimeoutMillis;
+  }
+
+  /**
+   * Connects to {@code server}: over a plain socket if it is an IP address, else through {@code
+   * transport}'s own connection, whose bytes this reads and writes unchanged.
+   */
+  public static RawConnection connect(Transport transport, SocketAddress server,
+      int readTimeoutMillis) throws IOException {
+    if (server instanceof InetSocketAddress inet) {
+      return new RawConnection(inet, readTimeoutMillis);
+    }
+    TransportStream stream = new TransportStream();
+    stream.attach(transport.connect(server, TransportOptions.defaults(), stream));
+    return new RawConnection(stream, readTimeoutMillis);
+  }
+
+  /** From now on every read waits at most {@code millis}. */
+  public void setReadTimeout(int millis) {
+    readTimeout.accept(millis);
+    readTimeoutMillis = millis;
+  }
+
+  private static Socket connected(SocketAddress server, int timeoutMillis) throws IOException {
+    if (!(server instanceof InetSocketAddress)) {
+      throw new IllegalArgumentException("a plain socket reaches IP addresses only, not " + server
+          + "; use RawConnection.connect(transport, address, timeout)");
+    }
     Socket s = new Socket();
     s.connect(server, timeoutMillis);
     return s;
   }
 
   /**
-   * Plays the server on a socket a test accepted: reads the client's preface, whatever it asks,
-   * and accepts it with {@code framing}, {@code codec} and the identity compressor. Then {@link
-   * #receive} reads the client's envelopes and {@link #send} answers them.
+   * Plays the server on a socket a test accepted; see {@link #serve(Framing, Codec)}.
    */
   public static RawConnection serve(Socket accepted, Framing framing, Codec codec,
       int readTimeoutMillis) throws IOException {
-    RawConnection c = new RawConnection(accepted, readTimeoutMillis);
-    c.readPreface();
+    return new RawConnection(accepted, readTimeoutMillis).serve(framing, codec);
+  }
+
+  /**
+   * Plays the server on a connection a test accepted (see {@link RawListener}): reads the
+   * client's preface, whatever it asks, and accepts it with {@code framing}, {@code codec} and
+   * the identity compressor. Then {@link #receive} reads the client's envelopes and {@link #send}
+   * answers them.
+   *
+   * @return this connection
+   */
+  public RawConnection serve(Framing framing, Codec codec) throws IOException {
+    readPreface();
     Map<String, String> reply = new LinkedHashMap<>();
     reply.put("status", "ok");
     reply.put("framing", framing.name());
     reply.put("codec", codec.name());
     reply.put("compressors", "identity");
-    c.write(preface(1, reply));
-    c.framing = framing;
-    c.codec = codec;
-    c.decoder = framing.newDecoder(64 * 1024 * 1024);
-    return c;
+    write(preface(1, reply));
+    this.framing = framing;
+    this.codec = codec;
+    this.decoder = framing.newDecoder(64 * 1024 * 1024);
+    return this;
   }
 
   /** A client preface: magic, version, body length, {@code key=value} lines. */
@@ -207,13 +274,15 @@ public final class RawConnection implements Closeable {
    * sent before closing is read and dropped.
    */
   public boolean closedByServerWithin(int millis) throws IOException {
-    int old = socket.getSoTimeout();
-    socket.setSoTimeout(millis);
+    int old = readTimeoutMillis;
+    setReadTimeout(millis);
     try {
       return closedByServer();
     } finally {
-      if (!socket.isClosed()) {
-        socket.setSoTimeout(old);
+      try {
+        setReadTimeout(old);
+      } catch (UncheckedIOException closed) {
+        // the socket is closed: no later read to time
       }
     }
   }
@@ -230,6 +299,6 @@ public final class RawConnection implements Closeable {
 
   @Override
   public void close() throws IOException {
-    socket.close();
+    closer.close();
   }
 }

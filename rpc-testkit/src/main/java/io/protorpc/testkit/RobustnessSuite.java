@@ -23,7 +23,6 @@ import io.protorpc.testkit.proto.EchoRequest;
 import io.protorpc.testkit.proto.EchoResponse;
 import io.protorpc.testkit.proto.TestService;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.security.Principal;
@@ -35,6 +34,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -52,6 +52,26 @@ import org.junit.jupiter.params.provider.MethodSource;
 public abstract class RobustnessSuite extends ConformanceSupport {
 
   // ---------------------------------------------------------------- TLS
+  // A transport that carries no TLS (carriesTls() false) must refuse it clearly instead: each TLS
+  // test then proves that refusal, so nothing here is skipped for any transport.
+
+  /**
+   * Asking a transport without TLS for it fails at once, on both builders, saying so. Any context
+   * will do (the JDK's default: no certificates need making), since none may be used.
+   */
+  private void assertTlsIsRefused() throws Exception {
+    SSLContext any = SSLContext.getDefault();
+    IllegalArgumentException server = assertThrows(IllegalArgumentException.class,
+        () -> startServer(new TestServiceImpl(), false, b -> b.tls(any, false)));
+    assertTrue(server.getMessage().contains("TLS"), server.getMessage());
+    RpcServer plain = server(new TestServiceImpl());
+    // the transport's IllegalArgumentException, or the client's IOException reporting it
+    Exception client = assertThrows(Exception.class,
+        () -> tlsClient(plain, framings().get(0), any));
+    assertTrue(client instanceof IllegalArgumentException || client instanceof IOException,
+        client::toString);
+    assertTrue(client.getMessage().contains("TLS"), client.getMessage());
+  }
 
   /**
    * The test certificates are made here, outside any test's time limit: keytool starts a JVM per
@@ -81,6 +101,10 @@ public abstract class RobustnessSuite extends ConformanceSupport {
   @ParameterizedTest
   @MethodSource("framings")
   void tlsCallsWork(String framing) throws Exception {
+    if (!carriesTls()) {
+      assertTlsIsRefused();
+      return;
+    }
     ServerInterceptor report = (c, request, next, done) -> {
       c.responseMetadata().put("tls", c.sslSession().map(s -> s.getProtocol()).orElse("none"));
       c.responseMetadata().put("peer", c.peerPrincipal().map(Principal::getName).orElse("none"));
@@ -100,6 +124,10 @@ public abstract class RobustnessSuite extends ConformanceSupport {
   @ParameterizedTest
   @MethodSource("framings")
   void mutualTlsGivesInterceptorsTheClientsIdentity(String framing) throws Exception {
+    if (!carriesTls()) {
+      assertTlsIsRefused();
+      return;
+    }
     ServerInterceptor authorize = (c, request, next, done) -> {
       String peer = c.peerPrincipal().map(Principal::getName).orElse("");
       if (!peer.equals(TestCertificates.clientSubject())) {
@@ -119,6 +147,10 @@ public abstract class RobustnessSuite extends ConformanceSupport {
 
   @Test
   void aClientThatDoesNotTrustTheServerFailsTheHandshakeClearly() throws Exception {
+    if (!carriesTls()) {
+      assertTlsIsRefused();
+      return;
+    }
     RpcServer server = tlsServer(false, null);
     IOException e = assertThrows(IOException.class, () -> tlsClient(server, framings().get(0),
         TestCertificates.get().untrustingClientContext()));
@@ -132,10 +164,59 @@ public abstract class RobustnessSuite extends ConformanceSupport {
 
   @Test
   void aServerRequiringClientCertificatesRefusesAClientWithout() throws Exception {
+    if (!carriesTls()) {
+      assertTlsIsRefused();
+      return;
+    }
     RpcServer server = tlsServer(true, null);
     IOException e = assertThrows(IOException.class, () -> tlsClient(server, framings().get(0),
         TestCertificates.get().clientContextWithoutCertificate()));
     assertTrue(mentionsCertificates(e), () -> "unclear error: " + describe(e));
+  }
+
+  /**
+   * A TLS client on a plaintext port and a plaintext client on a TLS port: each client's error and
+   * the server's log say which side uses TLS. (A transport's TLS server answers a plaintext client
+   * with a TLS alert, and its TLS client names a plaintext answer; see {@code TlsMismatch}.)
+   */
+  @Test
+  void aTlsMismatchIsNamedOnBothSides() throws Exception {
+    if (!carriesTls()) {
+      assertTlsIsRefused();
+      return;
+    }
+    String framing = framings().get(0);
+    RpcServer plain = startServer(new TestServiceImpl(), false, b -> { });
+    try (LogCapture log = new LogCapture(RpcServer.class.getName())) {
+      IOException e = assertThrows(IOException.class, () -> tlsClient(plain, framing,
+          TestCertificates.get().clientContextWithoutCertificate()));
+      assertTrue(e.getMessage().contains("answered plaintext to a TLS handshake (is the server"
+          + " using TLS?)"), () -> "unclear error: " + describe(e));
+      awaitWarning(log, "sent a TLS handshake to this plaintext port");
+    }
+    RpcServer tls = tlsServer(false, null);
+    try (LogCapture log = new LogCapture(RpcServer.class.getName())) {
+      IOException e = assertThrows(IOException.class, () -> connect(tls, framing, b -> { }));
+      assertTrue(e.getMessage().contains("speaks TLS: it answered this plaintext connection with"
+          + " a TLS record"), () -> "unclear error: " + describe(e));
+      awaitWarning(log, "sent plaintext, not a TLS handshake, to this TLS port");
+    }
+    // each server still serves its own kind of client
+    assertEquals("p", TestService.newBlockingStub(client(plain, framing))
+        .echo(new ClientController(), echo("p", 1)).getText());
+    assertEquals("t", TestService.newBlockingStub(tlsClient(tls, framing,
+        TestCertificates.get().clientContextWithoutCertificate()))
+        .echo(new ClientController(), echo("t", 1)).getText());
+  }
+
+  /** Waits (bounded) for the server to log a warning containing {@code text}. */
+  private static void awaitWarning(LogCapture log, String text) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (log.matching(Level.WARNING, text).isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertFalse(log.matching(Level.WARNING, text).isEmpty(),
+        () -> "the server logged no warning containing '" + text + "'");
   }
 
   private static boolean mentionsCertificates(Throwable e) {
@@ -180,7 +261,7 @@ public abstract class RobustnessSuite extends ConformanceSupport {
     RpcClient healthy = connect(server, framings().get(0), b -> { });
     long baseline = liveHeapBytes();
     String framing = framings().get(0);
-    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+    try (RawConnection raw = raw(server)) {
       raw.handshake(PluginRegistry.find(Framing.class, framing),
           PluginRegistry.find(Codec.class, codec()));
       // ask for far more response bytes than the socket buffers hold, and never read them
@@ -215,17 +296,13 @@ public abstract class RobustnessSuite extends ConformanceSupport {
         RawConnection.clientFields(framings().get(0), codec()));
     long start = System.nanoTime();
     boolean closed = false;
-    try (Socket s = new Socket()) {
-      s.connect(server.localAddress(), 5000);
-      s.setSoTimeout(100);
+    try (RawConnection raw = raw(server)) {
+      raw.setReadTimeout(100);
       // one byte every 100 ms, for at most the whole preface
       for (int i = 0; i < preface.length && !closed; i++) {
         try {
-          s.getOutputStream().write(preface[i]);
-          s.getOutputStream().flush();
-          closed = s.getInputStream().read() < 0;
-        } catch (java.net.SocketTimeoutException e) {
-          // nothing yet: go on trickling
+          raw.write(new byte[] {preface[i]});
+          closed = raw.closedByServer(); // false after 100 ms of nothing: go on trickling
         } catch (IOException e) {
           closed = true;
         }
@@ -246,23 +323,21 @@ public abstract class RobustnessSuite extends ConformanceSupport {
     long baselineHeap = liveHeapBytes();
     byte[] preface = RawConnection.preface(1,
         RawConnection.clientFields(framings().get(0), codec()));
-    InetSocketAddress address = server.localAddress();
     for (int batch = 0; batch < 10; batch++) {
-      List<Socket> open = new ArrayList<>();
+      List<RawConnection> open = new ArrayList<>();
       try {
         for (int i = 0; i < 100; i++) {
-          Socket s = new Socket();
-          open.add(s);
-          s.connect(address, 5000);
+          RawConnection c = raw(server);
+          open.add(c);
           switch (i % 3) {
             case 0 -> { } // connect and drop
-            case 1 -> s.getOutputStream().write(preface, 0, 5); // half a preface
-            default -> s.getOutputStream().write(preface); // a whole one, then gone
+            case 1 -> c.write(java.util.Arrays.copyOf(preface, 5)); // half a preface
+            default -> c.write(preface); // a whole one, then gone
           }
         }
       } finally {
-        for (Socket s : open) {
-          s.close();
+        for (RawConnection c : open) {
+          c.close();
         }
       }
     }
@@ -283,8 +358,13 @@ public abstract class RobustnessSuite extends ConformanceSupport {
     RpcServer server = startServer(new TestServiceImpl(), false, b -> b.maxConnections(2));
     connect(server, framings().get(0), b -> { });
     connect(server, framings().get(0), b -> { });
-    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
-      raw.write(RawConnection.preface(1, RawConnection.clientFields(framings().get(0), codec())));
+    try (RawConnection raw = raw(server)) {
+      try {
+        raw.write(RawConnection.preface(1,
+            RawConnection.clientFields(framings().get(0), codec())));
+      } catch (IOException refusedFirst) {
+        // the server may refuse on accept, before reading: its refusal is still there to read
+      }
       Map<String, String> reply = raw.readPreface();
       assertEquals("refused", reply.get("status"));
       assertTrue(reply.get("reason").contains("too many connections"), reply.toString());
@@ -313,7 +393,7 @@ public abstract class RobustnessSuite extends ConformanceSupport {
     List<Thread> writers = new ArrayList<>();
     try {
       for (int i = 0; i < 2; i++) {
-        RawConnection raw = closeAfterTest(new RawConnection(server.localAddress(), 10_000));
+        RawConnection raw = closeAfterTest(raw(server));
         parkers.add(raw);
         assertEquals("ok", raw.handshake(PluginRegistry.find(Framing.class, "length"),
             PluginRegistry.find(Codec.class, codec())).get("status"));
@@ -362,6 +442,108 @@ public abstract class RobustnessSuite extends ConformanceSupport {
             + " connections");
   }
 
+  /**
+   * A client's budget spent by requests the server holds: a new call is refused at once, locally
+   * (the server never sees it), with the reason; once the held calls end, calls go through again.
+   */
+  @Test
+  void aSpentClientBudgetRefusesNewCallsLocallyAndRecovers() throws Exception {
+    TestServiceImpl impl = new TestServiceImpl();
+    RpcServer server = startServer(impl, false, b -> { });
+    long budget = 6L << 20; // holds five requests of 1 MiB, not six
+    assertThrows(IllegalArgumentException.class, () -> connect(server, framings().get(0),
+        b -> b.memoryBudget(1 << 20)), "a budget smaller than one max-size frame");
+    RpcClient client = connect(server, framings().get(0), b -> b.memoryBudget(budget));
+    List<ClientController> held = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ClientController c = new ClientController();
+      held.add(c);
+      TestService.newStub(client).hang(c, echo("held", 1 << 20), r -> { });
+    }
+    assertTrue(impl.awaitHangsStarted(5, WAIT_SECONDS, TimeUnit.SECONDS), "hangs not started");
+    assertTrue(client.memoryInUse() >= 5L << 20, () -> client.memoryInUse() + " bytes counted");
+    RpcException refused = assertThrows(RpcException.class, () -> TestService
+        .newBlockingStub(client).echo(new ClientController(), echo("no room", 1 << 20)));
+    assertEquals(StatusCode.RESOURCE_EXHAUSTED, refused.code());
+    assertTrue(refused.getMessage().contains("client memory budget of " + budget + " bytes"),
+        refused.getMessage());
+    assertEquals(0, impl.echoCount(), "the refused call reached the server");
+    for (ClientController c : held) {
+      c.startCancel();
+    }
+    assertTrue(waitUntil(() -> client.memoryInUse() == 0),
+        () -> client.memoryInUse() + " bytes still counted after the calls ended");
+    assertEquals(1 << 20, TestService.newBlockingStub(client)
+        .echo(new ClientController(), echo("room", 1 << 20)).getPayload().size());
+  }
+
+  /**
+   * Responses arrive faster than the client parses them (its callback executor is stuck): once
+   * they have spent its budget the client stops reading, so what it holds stays near the budget
+   * while the server keeps the rest; when callbacks run again every call completes and the count
+   * returns to zero.
+   */
+  @Test
+  void aClientWhoseResponsesWaitToBeParsedStopsReading() throws Exception {
+    EchoResponse big = EchoResponse.newBuilder().setText("big")
+        .setPayload(ByteString.copyFrom(new byte[1 << 20])).build();
+    RpcServer server = startServer(new TestServiceImpl(), false,
+        b -> b.intercept((c, request, next, done) -> done.run(big)));
+    java.util.concurrent.ExecutorService callbacks =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+    long budget = 8L << 20;
+    int calls = 32; // 32 MiB of responses, four times the budget
+    try {
+      callbacks.execute(() -> {
+        try {
+          gate.await(2 * WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      RpcClient client = connect(server, framings().get(0),
+          b -> b.memoryBudget(budget).callbackExecutor(callbacks));
+      AtomicInteger complete = new AtomicInteger();
+      List<String> wrong = new CopyOnWriteArrayList<>();
+      for (int i = 0; i < calls; i++) {
+        ClientController c = new ClientController();
+        TestService.newStub(client).echo(c, echo("small", 16), r -> {
+          if (r == null || r.getPayload().size() != 1 << 20) {
+            wrong.add(c.failed() ? c.errorText() : "payload of " + r.getPayload().size());
+          }
+          complete.incrementAndGet();
+        });
+      }
+      // reading stops when the count reaches the budget (a frame just read counts twice for a
+      // moment: as the frame and as the response) and resumes only below seven eighths of it
+      assertTrue(waitUntil(() -> client.memoryInUse() >= budget - budget / 8),
+          () -> "responses did not spend the budget: " + client.memoryInUse() + " bytes");
+      long most = 0;
+      for (int i = 0; i < 100; i++) { // a second: reading would have taken all 32 MiB by then
+        most = Math.max(most, client.memoryInUse());
+        Thread.sleep(10);
+      }
+      // what was in flight when reading stopped: the frame being read, a transport's read burst
+      long slack = 3L << 20;
+      long seen = most;
+      assertTrue(seen <= budget + slack, () -> "the client held " + seen + " bytes; budget "
+          + budget);
+      assertTrue(server.memoryInUse() > 0, "the server holds no unwritten responses");
+      assertEquals(0, complete.get(), "callbacks ran behind the stuck one");
+      gate.countDown();
+      assertTrue(waitUntil(() -> complete.get() == calls),
+          () -> complete.get() + " of " + calls + " calls completed");
+      assertTrue(wrong.isEmpty(), () -> "calls ended wrongly: " + wrong);
+      assertTrue(waitUntil(() -> client.memoryInUse() == 0 && server.memoryInUse() == 0),
+          () -> client.memoryInUse() + " bytes still counted by the client, "
+              + server.memoryInUse() + " by the server");
+    } finally {
+      gate.countDown();
+      callbacks.shutdown();
+    }
+  }
+
   // ---------------------------------------------------------------- a capped heap under attack
 
   /*
@@ -403,6 +585,9 @@ public abstract class RobustnessSuite extends ConformanceSupport {
   private ForkedServer probedServer() throws Exception {
     if (probed == null) {
       probed = new ForkedServer(serverTransport().name(), PROBE_HEAP);
+      // the count of OutOfMemoryErrors must see one made on purpose, or it proves nothing
+      probed.constructOneOutOfMemoryError();
+      assertEquals(1, probed.outOfMemoryErrors(), "the fork's OutOfMemoryError count");
     }
     probed.assertAlive();
     probeClient = closeAfterTest(RpcClient.builder().address(probed.address())
@@ -419,7 +604,16 @@ public abstract class RobustnessSuite extends ConformanceSupport {
   @AfterAll
   void stopProbedServer() throws Exception {
     if (probed != null) {
-      probed.close(); // fails if it ended by itself (an OutOfMemoryError) or cannot exit
+      try {
+        // besides the self-test's (the count takes seconds to read: once, after every probe);
+        // one the JVM raised would have ended the fork, which close() reports
+        if (probed.isAlive()) {
+          assertEquals(1, probed.outOfMemoryErrors(),
+              "OutOfMemoryErrors were constructed in the fork during the probes");
+        }
+      } finally {
+        probed.close(); // fails if it ended by itself (an OutOfMemoryError) or cannot exit
+      }
     }
   }
 
@@ -556,12 +750,19 @@ public abstract class RobustnessSuite extends ConformanceSupport {
   /**
    * More than the default connection limit at this heap (a quarter of it at 8 KiB a connection,
    * about 8,000): the excess is refused with a reason and closed, the rest are held. The test JVM
-   * and the fork each need a file descriptor per connection (`ulimit -n` is 20,000 here).
+   * and the fork each need a file descriptor per connection (`ulimit -n` is 20,000 here), so the
+   * two kinds are opened one probe after the other rather than together.
    */
   @Test
   @Timeout(value = 180, unit = TimeUnit.SECONDS) // 10,000 accepts: slow on a loaded machine
-  void tenThousandIdleConnectionsCostLittleOnACappedHeap() throws Exception {
-    idleConnectionsProbe(5000, 5000, "10,000 connections, half idle after a preface");
+  void tenThousandSilentConnectionsCostLittleOnACappedHeap() throws Exception {
+    idleConnectionsProbe(10_000, 0, "10,000 silent connections");
+  }
+
+  @Test
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void tenThousandConnectionsIdleAfterAPrefaceCostLittleOnACappedHeap() throws Exception {
+    idleConnectionsProbe(0, 10_000, "10,000 connections idle after a preface");
   }
 
   @Test
@@ -681,15 +882,22 @@ public abstract class RobustnessSuite extends ConformanceSupport {
       }, "never-reading");
       writer.setDaemon(true);
       writer.start();
-      // the writer stalls once the server stops reading from it
+      // the server reads its share (16 MiB) before it stops: wait for the writer to get going,
+      // then for it to stall (a whole second without progress)
+      assertTrue(waitUntil(() -> sent.get() >= 8), () -> "the writer sent " + sent.get()
+          + " requests");
       int last = -1;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
       while (sent.get() != last && System.nanoTime() < deadline) {
         last = sent.get();
-        normal.awaitCalls(20, 2);
+        Thread.sleep(1000);
       }
       server.assertAlive();
-      assertTrue(sent.get() < 1000, "the server read 1 GiB from a peer that never reads");
+      System.out.println("a peer that never reads: " + sent.get() + " requests of 1 MiB sent"
+          + " before the server stopped reading; server: " + server.stats());
+      // its share, plus what the kernel's socket buffers hold: far below the whole budget
+      assertTrue(sent.get() < 64, () -> "the server read " + sent.get() + " MiB from a peer"
+          + " that never reads; its share of the 64 MiB budget is 16 MiB");
       raw.close();
       writer.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
       normal.awaitCalls(10, (int) WAIT_SECONDS);

@@ -35,9 +35,6 @@ import io.protorpc.testkit.proto.FailRequest;
 import io.protorpc.testkit.proto.TestService;
 import io.protorpc.testkit.proto.UnregisteredService;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -275,7 +272,7 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
   @MethodSource("framings")
   void serverRefusesAnOversizePayloadAndKeepsTheConnection(String framing) throws Exception {
     RpcServer server = startServer(new TestServiceImpl(), false, b -> b.maxMessageSize(1000));
-    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+    try (RawConnection raw = raw(server)) {
       assertEquals("ok", raw.handshake(framing(framing), codecPlugin()).get("status"));
       raw.send(request(1, "Echo", echo("big", 2000)));
       Envelope refused = raw.receive();
@@ -324,7 +321,7 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
 
     // on the wire, in both directions, the payload travels compressed
     Compressor c = PluginRegistry.find(Compressor.class, compressor);
-    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+    try (RawConnection raw = raw(server)) {
       raw.handshake(framing(framings().get(0)), codecPlugin(), compressor);
       ByteBuffer body = c.compress(ByteBuffer.wrap(request.toByteArray()));
       raw.send(Envelope.request(1, TestService.getDescriptor().getFullName(), "Echo", 0, null,
@@ -348,7 +345,7 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
       throws Exception {
     RpcServer server = server(new TestServiceImpl());
     Compressor c = PluginRegistry.find(Compressor.class, compressor);
-    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+    try (RawConnection raw = raw(server)) {
       raw.handshake(framing(framings().get(0)), codecPlugin(), compressor);
       EchoRequest request = EchoRequest.newBuilder()
           .setPayload(ByteString.copyFrom(new byte[4096])).build();
@@ -468,7 +465,7 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
       return; // this compressor cannot make a bomb that fits in a frame: nothing to test
     }
     RpcServer server = startServer(new TestServiceImpl(), false, b -> b.maxMessageSize(limit));
-    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+    try (RawConnection raw = raw(server)) {
       raw.handshake(framing(framings().get(0)), codecPlugin(), compressor);
       raw.send(Envelope.request(1, TestService.getDescriptor().getFullName(), "Echo", 0, null,
           compressor, bomb));
@@ -568,7 +565,7 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
     assertEquals(StatusCode.UNIMPLEMENTED, e.code());
     assertTrue(e.getMessage().contains("protorpc.testkit.UnregisteredService"), e.getMessage());
 
-    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+    try (RawConnection raw = raw(server)) {
       raw.handshake(framing(framing), codecPlugin());
       raw.send(request(7, "NoSuchMethod", echo("x", 1)));
       Envelope answer = raw.receive();
@@ -695,7 +692,7 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
   void aRequestCrossingTheGoAwayIsAnsweredUnprocessedAndNotRun() throws Exception {
     TestServiceImpl impl = new TestServiceImpl();
     RpcServer server = server(impl);
-    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+    try (RawConnection raw = raw(server)) {
       assertEquals("ok", raw.handshake(framing(framings().get(0)), codecPlugin()).get("status"));
       raw.send(request(1, "Hang", echo("hang", 1))); // keeps the connection draining, not closed
       assertTrue(impl.awaitHangsStarted(1, WAIT_SECONDS, TimeUnit.SECONDS));
@@ -714,7 +711,7 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
 
   @Test
   void aCallTheServerDidNotRunIsSentOnceMoreOnANewConnection() throws Exception {
-    try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+    try (RawListener listener = RawListener.open(serverTransport(), listenAddress())) {
       CompletableFuture<Integer> seen = playServer(listener, true, false);
       RpcClient client = connectTo(listener);
       EchoResponse r = TestService.newBlockingStub(client)
@@ -727,7 +724,7 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
 
   @Test
   void aCallIsSentAgainAtMostOnce() throws Exception {
-    try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+    try (RawListener listener = RawListener.open(serverTransport(), listenAddress())) {
       CompletableFuture<Integer> seen = playServer(listener, true, true);
       RpcClient client = connectTo(listener);
       ClientController c = new ClientController().setTimeout(Duration.ofSeconds(WAIT_SECONDS));
@@ -739,9 +736,9 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
     }
   }
 
-  private RpcClient connectTo(ServerSocket listener) throws IOException {
+  private RpcClient connectTo(RawListener listener) throws IOException {
     return closeAfterTest(RpcClient.builder()
-        .address((InetSocketAddress) listener.getLocalSocketAddress())
+        .address(listener.address())
         .transport(clientTransport()).framing(framings().get(0)).codec(codec()).connect());
   }
 
@@ -751,16 +748,15 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
    * the entry is true, else with an echo whose text names the connection. Completes with the
    * number of requests it saw.
    */
-  private CompletableFuture<Integer> playServer(ServerSocket listener, boolean... goingAway) {
+  private CompletableFuture<Integer> playServer(RawListener listener, boolean... goingAway) {
     Framing f = framing(framings().get(0));
     Codec c = codecPlugin();
     return CompletableFuture.supplyAsync(() -> {
       int requests = 0;
       try {
-        listener.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
         for (int i = 0; i < goingAway.length; i++) {
-          try (RawConnection client = RawConnection.serve(listener.accept(), f, c,
-              (int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS))) {
+          try (RawConnection client = listener.accept(
+              (int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS)).serve(f, c)) {
             Envelope request = client.receive();
             requests++;
             if (goingAway[i]) {
@@ -794,7 +790,7 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
   void garbageBytesAreRefusedAndOtherClientsCarryOn() throws Exception {
     RpcServer server = server(new TestServiceImpl());
     RpcClient healthy = client(server, framings().get(0));
-    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+    try (RawConnection raw = raw(server)) {
       raw.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       String reply = new String(raw.readUntilClosed(4096), StandardCharsets.UTF_8);
       assertTrue(reply.startsWith("PRPC"), reply);
@@ -806,14 +802,14 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
   @Test
   void wrongVersionAndUnknownFramingAreRefusedWithAReason() throws Exception {
     RpcServer server = server(new TestServiceImpl());
-    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+    try (RawConnection raw = raw(server)) {
       raw.write(RawConnection.preface(9, RawConnection.clientFields("length", codec())));
       Map<String, String> reply = raw.readPreface();
       assertEquals("refused", reply.get("status"));
       assertTrue(reply.get("reason").contains("version 9"), reply.toString());
       assertTrue(raw.closedByServer());
     }
-    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+    try (RawConnection raw = raw(server)) {
       raw.write(RawConnection.preface(1, RawConnection.clientFields("smoke-signals", codec())));
       Map<String, String> reply = raw.readPreface();
       assertEquals("refused", reply.get("status"));
@@ -830,7 +826,7 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
   void hugeLengthPrefixEndsOnlyThatConnection() throws Exception {
     RpcServer server = server(new TestServiceImpl());
     RpcClient healthy = client(server, "length");
-    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+    try (RawConnection raw = raw(server)) {
       assertEquals("ok", raw.handshake(framing("length"), codecPlugin()).get("status"));
       raw.write(new byte[] {0x7F, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 1, 2, 3});
       Envelope goAway = raw.receive();
@@ -845,7 +841,7 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
   void truncatedFrameThenCloseEndsOnlyThatConnection() throws Exception {
     RpcServer server = server(new TestServiceImpl());
     RpcClient healthy = client(server, "length");
-    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+    try (RawConnection raw = raw(server)) {
       raw.handshake(framing("length"), codecPlugin());
       raw.write(new byte[] {0, 0, 0, 100, 1, 2, 3, 4, 5});
     }
@@ -858,7 +854,7 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
   void invalidByteStuffingEndsOnlyThatConnection() throws Exception {
     RpcServer server = server(new TestServiceImpl());
     RpcClient healthy = client(server, "delimiter");
-    try (RawConnection raw = new RawConnection(server.localAddress(), 10_000)) {
+    try (RawConnection raw = raw(server)) {
       assertEquals("ok", raw.handshake(framing("delimiter"), codecPlugin()).get("status"));
       raw.write(new byte[] {0x05, 0x11, 0x00}); // the block claims 4 more bytes; the frame ends
       Envelope goAway = raw.receive();

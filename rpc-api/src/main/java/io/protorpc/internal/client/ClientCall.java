@@ -1,6 +1,7 @@
 package io.protorpc.internal.client;
 
 import io.protorpc.Metadata;
+import io.protorpc.RetryPolicy;
 import io.protorpc.Status;
 import io.protorpc.StatusCode;
 import io.protorpc.spi.Envelope;
@@ -85,6 +86,10 @@ public final class ClientCall {
   private Router router;
   private boolean resent; // touched by one thread at a time: whoever holds the call's place
   private int unsentRetries; // likewise
+  private Retrier retrier; // null: no retry policy; set before start
+  private RetryPolicy retryPolicy;
+  private int attempts = 1; // touched by whoever holds the call's place
+  private volatile Status lastFailedAttempt; // of an attempt that was retried, for messages
 
   /**
    * @param payload the encoded request, compressed as {@code compression} says ("" for none)
@@ -106,6 +111,16 @@ public final class ClientCall {
     this.clock = clock;
     this.listener = Objects.requireNonNull(listener, "listener");
     this.deadlineNanos = timeoutNanos == 0 ? Long.MAX_VALUE : clock.nanoTime() + timeoutNanos;
+  }
+
+  /**
+   * Makes the call's failed attempts subject to {@code policy}, applied by {@code retrier} (see
+   * {@link #closedBy}). Before {@link #start}; returns this call.
+   */
+  public ClientCall retryUnder(Retrier retrier, RetryPolicy policy) {
+    this.retrier = retrier;
+    this.retryPolicy = policy;
+    return this;
   }
 
   /**
@@ -221,14 +236,18 @@ public final class ClientCall {
   private void deadlinePassed() {
     Place p = place;
     String where = p == null ? "" : p.describeWait();
-    end(Status.of(StatusCode.DEADLINE_EXCEEDED,
-        "deadline of " + describe(timeoutNanos) + " exceeded" + where), null, true);
+    Status retried = lastFailedAttempt;
+    String attemptsMade = retried == null ? "" : " (attempt " + attempts + "; the one before "
+        + "failed with " + retried.code() + ": " + retried.message() + ")";
+    end(Status.of(StatusCode.DEADLINE_EXCEEDED, "deadline of " + describe(timeoutNanos)
+        + " exceeded" + where + attemptsMade), null, true);
   }
 
   /**
-   * Its place let go of the call and reports how it ended. A call a server going away did not run
-   * is routed once more (its caller then sees the answer of a server that is up); any other
-   * outcome completes the call.
+   * Its place let go of the call and reports how the attempt ended. A call a server going away did
+   * not run is routed once more (its caller then sees the answer of a server that is up); a call
+   * with a retry policy whose attempt failed may wait in its {@link Retrier} for another attempt;
+   * any other outcome completes the call.
    */
   public void closedBy(Status status, Envelope response, Delivery delivery) {
     if (delivery == Delivery.UNPROCESSED && !resent && !done.get() && router != null) {
@@ -237,7 +256,40 @@ public final class ClientCall {
       router.route(this);
       return;
     }
+    if (retrier != null && !done.get() && router != null && retrier.retryLater(this, status)) {
+      return;
+    }
     complete(status, response);
+  }
+
+  RetryPolicy retryPolicy() {
+    return retryPolicy;
+  }
+
+  /** Attempts made so far under the retry policy, this one included (transparent ones aside). */
+  int attempts() {
+    return attempts;
+  }
+
+  /** Nanoseconds until the deadline (may be 0 or less); Long.MAX_VALUE without one. */
+  long nanosUntilDeadline() {
+    return deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - clock.nanoTime();
+  }
+
+  /** The attempt that just failed with {@code status} is to be retried. */
+  void failedAttempt(Status status) {
+    lastFailedAttempt = status;
+  }
+
+  /** The backoff after a failed attempt is over: the next attempt is routed like the first. */
+  void attemptAgain() {
+    if (done.get()) {
+      return;
+    }
+    attempts++;
+    writtenOn = null; // its request is not written anywhere yet, even if it goes where it went
+    place = null;
+    router.route(this);
   }
 
   /**

@@ -1,7 +1,7 @@
 package io.protorpc.internal.client;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /**
  * Makes connections for a {@link Subchannel}: transport connect, TLS, and the protorpc preface
@@ -16,7 +16,7 @@ public interface Connector {
    *
    * @throws IOException naming the address and the reason (refused, timed out, preface refused)
    */
-  ClientConnection connect(InetSocketAddress address, Attempt attempt,
+  ClientConnection connect(SocketAddress address, Attempt attempt,
       ClientConnection.Listener listener) throws IOException;
 
   /** One connection attempt: its deadline, and what it is doing now (for error messages). */

@@ -3,7 +3,7 @@ package io.protorpc.internal.client;
 import io.protorpc.Status;
 import io.protorpc.StatusCode;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -31,7 +31,7 @@ import java.util.function.IntToLongFunction;
  * closed outside it.
  */
 public final class Subchannel implements ClientCall.Place, ClientCall.Router {
-  private final InetSocketAddress address;
+  private final SocketAddress address;
   private final Connector connector;
   private final Executor connectExecutor;
   private final Clock clock;
@@ -56,7 +56,7 @@ public final class Subchannel implements ClientCall.Place, ClientCall.Router {
    * @param backoffNanos the delay after this many failed attempts in a row (1 or more)
    * @param connectTimeoutNanos the bound of one whole attempt: TCP, TLS and the preface
    */
-  public Subchannel(InetSocketAddress address, Connector connector, Executor connectExecutor,
+  public Subchannel(SocketAddress address, Connector connector, Executor connectExecutor,
       Clock clock, IntToLongFunction backoffNanos, long connectTimeoutNanos) {
     this.address = address;
     this.connector = connector;
@@ -66,7 +66,7 @@ public final class Subchannel implements ClientCall.Place, ClientCall.Router {
     this.connectTimeoutNanos = connectTimeoutNanos;
   }
 
-  public InetSocketAddress address() {
+  public SocketAddress address() {
     return address;
   }
 

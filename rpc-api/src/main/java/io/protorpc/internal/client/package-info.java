@@ -10,9 +10,12 @@
  * starts it there; the connection's {@link io.protorpc.internal.client.FrameWriter} writes it.
  *
  * <p>The seam for many servers: a balancer is a {@code ClientCall.Router} that picks, per call,
- * one of several {@code Subchannel}s (by {@link io.protorpc.internal.client.ConnectivityState}),
- * and a retry layer acts on a call's {@link io.protorpc.internal.client.ClientCall.Delivery}:
- * {@code NOT_SENT} and {@code UNPROCESSED} calls never ran on a server.
+ * one of several {@code Subchannel}s (by {@link io.protorpc.internal.client.ConnectivityState});
+ * a call's {@link io.protorpc.internal.client.ClientCall.Delivery} tells whether it may have run
+ * ({@code NOT_SENT} and {@code UNPROCESSED} calls never ran on a server). The router decides where
+ * an attempt goes; the {@link io.protorpc.internal.client.Retrier} decides whether a failed
+ * attempt is made again under the call's retry policy, and holds the call during the backoff
+ * (throttled by a {@link io.protorpc.internal.client.RetryThrottle}).
  *
  * <p>Threads: callers and the timer only change state and queue work; connecting, writing and
  * closing run on the client's I/O executor. Tests drive all of it with a fake clock, a fake

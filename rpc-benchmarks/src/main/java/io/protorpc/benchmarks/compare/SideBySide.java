@@ -1,5 +1,6 @@
 package io.protorpc.benchmarks.compare;
 
+import io.protorpc.benchmarks.BrokerEchoBenchmark;
 import io.protorpc.benchmarks.GrpcEchoBenchmark;
 import io.protorpc.benchmarks.RawSocketEchoBenchmark;
 import io.protorpc.benchmarks.UnaryLatencyBenchmark;
@@ -50,18 +51,42 @@ public final class SideBySide {
   private static final String LATENCY = "latency";
   private static final String THROUGHPUT = "throughput";
 
-  /** One peer: its two benchmark methods and the parameters that configure it. */
+  /**
+   * One peer: its two benchmark methods (latency null: the peer measures throughput only) and the
+   * parameters that configure it.
+   */
   record Peer(String name, String latency, String throughput, Map<String, String> params) {}
 
   /** The published peers, in the order the tables show them. */
   static final List<String> PEERS = List.of("floor", "grpc/default", "grpc/direct",
       "socket/default", "socket/direct", "netty/default", "netty/direct");
 
+  /** The broker peers (rpc-benchmarks/broker.sh), by name, and their BrokerEchoBenchmark peer. */
+  static final Map<String, String> BROKER_PEERS = Map.of(
+      "amqp/default", "protorpc-amqp",
+      "amqp/direct", "protorpc-amqp-direct",
+      "amqp/window", "protorpc-amqp",
+      "rabbitmq-rpc", "rabbitmq-rpc",
+      "socket/blocking", "protorpc-socket");
+
   /**
    * A peer by name: {@code floor}, {@code grpc/EXECUTOR} or {@code TRANSPORT/EXECUTOR}, where
-   * EXECUTOR is a value of the benchmarks' {@code executor} parameter (see ExecutorChoice).
+   * EXECUTOR is a value of the benchmarks' {@code executor} parameter (see ExecutorChoice); or a
+   * broker peer (BrokerEchoBenchmark on {@code broker}): {@code amqp/default}, {@code
+   * amqp/direct}, {@code rabbitmq-rpc}, {@code socket/blocking} (one blocking caller; 64 blocking
+   * callers), and {@code amqp/window} (64 async calls from one thread; throughput only).
    */
-  static Peer peer(String name) {
+  static Peer peer(String name, String broker) {
+    String brokerPeer = BROKER_PEERS.get(name);
+    if (brokerPeer != null) {
+      if (broker == null) {
+        throw new IllegalArgumentException("peer " + name + " needs --broker amqp://HOST:PORT");
+      }
+      String bench = BrokerEchoBenchmark.class.getName();
+      return new Peer(name, name.equals("amqp/window") ? null : bench + ".latency",
+          bench + (name.equals("amqp/window") ? ".window" : ".throughput"),
+          Map.of("peer", brokerPeer, "broker", broker));
+    }
     if (name.equals("floor")) {
       return new Peer(name, RawSocketEchoBenchmark.class.getName() + ".latency",
           RawSocketEchoBenchmark.class.getName() + ".throughput", Map.of());
@@ -97,8 +122,9 @@ public final class SideBySide {
     List<String> payloads = List.of(opts.getOrDefault("payloads", "1024,65536,1048576")
         .split(","));
     // --peers floor,socket/default: a subset, or other configurations, for a quick look
+    String broker = opts.get("broker");
     List<Peer> peers = (opts.containsKey("peers") ? List.of(opts.get("peers").split(","))
-        : PEERS).stream().map(SideBySide::peer).toList();
+        : PEERS).stream().map(name -> peer(name, broker)).toList();
     // Every point is a JMH run in this JVM; JMH's machine-wide lock would make a concurrent
     // smoke pass on this shared machine fail the whole comparison, and the interleaving is what
     // makes the ratios hold under other load anyway.
@@ -118,6 +144,9 @@ public final class SideBySide {
               "[%4.0f s] %s %s B %s:", (System.nanoTime() - start) / 1e9,
               round == 0 ? "warm-up" : "round " + round + "/" + rounds, payload, mode));
           for (Peer peer : order) {
+            if (mode.equals(LATENCY) && peer.latency() == null) {
+              continue;
+            }
             RunResult r = run(peer, mode, payload, callers, settle, time);
             double value = mode.equals(LATENCY)
                 ? r.getPrimaryResult().getStatistics().getPercentile(50)

@@ -3,6 +3,7 @@ package io.protorpc.benchmarks.rpc;
 import com.google.protobuf.RpcCallback;
 import com.google.protobuf.RpcController;
 import io.protorpc.ClientController;
+import io.protorpc.InProcessAddress;
 import io.protorpc.RpcClient;
 import io.protorpc.RpcServer;
 import io.protorpc.benchmarks.proto.BenchService;
@@ -11,6 +12,7 @@ import io.protorpc.benchmarks.proto.EchoResponse;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A protorpc echo server and one client (one connection) on loopback, for one configuration. */
 public final class ProtorpcPeer implements AutoCloseable {
@@ -32,6 +34,8 @@ public final class ProtorpcPeer implements AutoCloseable {
     }
   }
 
+  private static final AtomicInteger INPROC_NAMES = new AtomicInteger();
+
   public ProtorpcPeer(String transport, String framing, String compressor) throws IOException {
     this(transport, framing, compressor, "default");
   }
@@ -47,6 +51,9 @@ public final class ProtorpcPeer implements AutoCloseable {
     RpcServer.Builder sb = RpcServer.builder();
     RpcClient.Builder cb = RpcClient.builder();
     pools = ExecutorChoice.apply(executor, sb, cb);
+    if (transport.equals("inproc")) { // no port: a name of its own in this JVM
+      sb.address(new InProcessAddress("bench-" + INPROC_NAMES.incrementAndGet()));
+    }
     server = sb
         .transport(transport)
         .framings(framing)

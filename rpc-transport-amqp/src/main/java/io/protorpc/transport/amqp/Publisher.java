@@ -20,10 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Publishes protorpc messages on one channel, mapping each envelope to AMQP properties (see
  * docs/protocol.md, "Over AMQP"). With confirms on, a send's future completes at the broker's
  * confirm and fails on a nack, on a return (unroutable: the mandatory flag is set for requests),
- * or when the channel dies first; without, it completes once the message is written.
+ * or when the channel dies first. Without, it completes once the message is written, and a
+ * returned message goes to the {@link Returns} given, by its correlation id.
  *
- * <p>Thread-safe: publishing is serialized, since a confirm's sequence number must match the
- * publish it belongs to.
+ * <p>Thread-safe: with confirms, publishing is serialized, since a confirm's sequence number must
+ * match the publish it belongs to; without, amqp-client's channel serializes the writes itself.
  */
 final class Publisher {
   /** The AMQP content type of every protorpc message. */
@@ -41,13 +42,29 @@ final class Publisher {
   private final AtomicLong nextMessageId = new AtomicLong();
   private final String idPrefix = Long.toHexString(System.nanoTime()) + "-";
 
+  private final Returns returns;
+
   private record Pending(String messageId, CompletableFuture<Void> future) {}
 
-  /** Sets the channel up for publishing: confirm mode and the listeners, when {@code confirms}. */
-  Publisher(Channel channel, AmqpTarget target, boolean confirms) throws IOException {
+  /** Where a publisher without confirms reports a returned (unroutable) message. */
+  interface Returns {
+    /** The message with this correlation id came back: {@code why} no queue took it. */
+    void returned(String correlationId, String why);
+  }
+
+  /**
+   * Sets the channel up for publishing: with {@code confirms}, confirm mode, and returns fail
+   * their send; without, returns go to {@code returns} (null: messages are never mandatory).
+   */
+  Publisher(Channel channel, AmqpTarget target, boolean confirms, Returns returns)
+      throws IOException {
     this.channel = channel;
     this.target = target;
     this.confirms = confirms;
+    this.returns = returns;
+    if (confirms || returns != null) {
+      channel.addReturnListener(this::returned);
+    }
     if (confirms) {
       channel.confirmSelect();
       channel.addConfirmListener(new ConfirmListener() {
@@ -61,7 +78,6 @@ final class Publisher {
           settle(seq, multiple, "the broker refused the message (nack)");
         }
       });
-      channel.addReturnListener(this::returned);
     }
   }
 
@@ -108,15 +124,15 @@ final class Publisher {
     CompletableFuture<Void> future = new CompletableFuture<>();
     Pending p = new Pending(messageId, future);
     try {
-      synchronized (this) {
-        if (confirms) {
+      if (confirms) {
+        synchronized (this) {
           long seq = channel.getNextPublishSeqNo();
           unconfirmed.put(seq, p);
           byMessageId.put(messageId, p);
+          channel.basicPublish(exchange, routingKey, mandatory, props.build(), body);
         }
+      } else {
         channel.basicPublish(exchange, routingKey, mandatory, props.build(), body);
-      }
-      if (!confirms) {
         future.complete(null);
       }
     } catch (IOException | RuntimeException ex) {
@@ -128,16 +144,19 @@ final class Publisher {
   }
 
   private void returned(Return r) {
-    Pending p = r.getProperties().getMessageId() == null
-        ? null : byMessageId.remove(r.getProperties().getMessageId());
-    if (p == null) {
-      return;
-    }
-    String why = r.getRoutingKey().equals(target.fanoutKey())
+    String why = (r.getRoutingKey().equals(target.fanoutKey())
         ? "no server is listening on topic '" + target.topic() + "' at " + target.describe()
         : "no queue for topic '" + target.topic() + "' at " + target.describe()
-            + ": no server has ever listened on it";
-    p.future.completeExceptionally(new IOException(why + " (" + r.getReplyText() + ")"));
+            + ": no server has ever listened on it") + " (" + r.getReplyText() + ")";
+    if (!confirms) {
+      returns.returned(r.getProperties().getCorrelationId(), why);
+      return;
+    }
+    Pending p = r.getProperties().getMessageId() == null
+        ? null : byMessageId.remove(r.getProperties().getMessageId());
+    if (p != null) {
+      p.future.completeExceptionally(new IOException(why));
+    }
   }
 
   private void settle(long seq, boolean multiple, String failure) {

@@ -17,8 +17,9 @@ import java.util.function.Consumer;
 
 /**
  * A server's attachment. Declares the exchange, the topic's shared durable request queue and its
- * binding, and a queue of its own for fanouts; consumes both with manual acknowledgement and a
- * prefetch of the server's calls in flight; publishes replies on a second channel.
+ * binding, and a queue of its own for fanouts; consumes both with manual acknowledgement and
+ * prefetch limits that add up to the server's calls in flight; publishes replies on a second
+ * channel.
  */
 final class ServerPort extends BrokerLink implements MessagePort {
   private final MessageReceiver requests;
@@ -35,9 +36,6 @@ final class ServerPort extends BrokerLink implements MessagePort {
   @Override
   void onConnected(Connection connection) throws IOException {
     Channel in = connection.createChannel();
-    // one limit for the channel, shared by both consumers (RabbitMQ's global=true): requests
-    // and fanouts together never exceed the server's calls in flight
-    in.basicQos(prefetch, true);
     in.exchangeDeclare(target.exchange(), BuiltinExchangeType.DIRECT, true);
     in.queueDeclare(target.requestKey(), true, false, false, null);
     in.queueBind(target.requestKey(), target.exchange(), target.requestKey());
@@ -45,11 +43,24 @@ final class ServerPort extends BrokerLink implements MessagePort {
     String fanoutQueue = in.queueDeclare("", false, true, true, null).getQueue();
     in.queueBind(fanoutQueue, target.exchange(), target.fanoutKey());
     Channel out = connection.createChannel();
-    Publisher p = new Publisher(out, target, false);
+    Publisher p = new Publisher(out, target, false, null); // replies: not mandatory
     in.addShutdownListener(cause -> channelFailed(in, cause));
     out.addShutdownListener(cause -> channelFailed(out, cause));
     replies = p;
+    // Requests and fanouts together never exceed the server's calls in flight. A limit per
+    // consumer, split between the two: RabbitMQ's channel-wide (global) limit makes the channel
+    // and the queues coordinate on every delivery, which its docs call slow. With one call in
+    // flight there is nothing to split: then one limit for the channel.
+    int fanoutShare = prefetch < 2 ? 0 : Math.max(1, prefetch / 16);
+    if (fanoutShare == 0) {
+      in.basicQos(prefetch, true);
+    } else {
+      in.basicQos(prefetch - fanoutShare, false); // applies to the consumers started after it
+    }
     consume(in, target.requestKey(), target.describe());
+    if (fanoutShare > 0) {
+      in.basicQos(fanoutShare, false);
+    }
     consume(in, fanoutQueue, target.describe() + " (fanout)");
   }
 

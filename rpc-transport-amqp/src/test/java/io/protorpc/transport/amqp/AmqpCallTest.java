@@ -17,6 +17,7 @@ import io.protorpc.testkit.proto.EchoResponse;
 import io.protorpc.testkit.proto.ErrorDetail;
 import io.protorpc.testkit.proto.FailRequest;
 import io.protorpc.testkit.proto.TestService;
+import io.protorpc.testkit.proto.TestServiceRpc;
 import io.protorpc.testkit.proto.UnregisteredService;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -137,7 +138,12 @@ class AmqpCallTest {
       TestService.newBlockingStub(client.fanout()).echo(new ClientController(), request);
       // fanout, per call
       stub.echo(new ClientController().setFanout(true), request);
-      assertTrue(waitUntil(() -> impl.echoCount() == 3));
+      // generated stubs (protoc-gen-protorpc) call, cast and fan out the same way
+      TestServiceRpc.BlockingStub generated = TestServiceRpc.newBlockingStub(client)
+          .withDeadline(Duration.ofSeconds(2));
+      assertEquals("doc", generated.echo(request).getText()); // a call
+      assertEquals(EchoResponse.getDefaultInstance(), generated.withFanout().echo(request));
+      assertTrue(waitUntil(() -> impl.echoCount() == 5));
     } finally {
       server.close();
     }

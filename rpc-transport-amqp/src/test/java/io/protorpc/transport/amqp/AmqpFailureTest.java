@@ -179,6 +179,7 @@ class AmqpFailureTest {
             "calls during the outage failed: " + byCode);
         assertTrue(outcomes.size() > outageCalls, "calls went on after the restart: " + byCode);
         assertTrue(client.isConnected());
+        assertEquals(0, client.callsInFlight(), "no call is left behind");
       }
     }
   }

@@ -48,7 +48,8 @@ final class ChannelSetup {
   /**
    * Puts TLS (the JDK's SSLEngine under Netty's SslHandler) first in the channel's pipeline, in
    * client mode for a connection to {@code peer} (checking its certificate against that address
-   * unless told not to), or in server mode (asking for a client certificate when required).
+   * unless told not to), or in server mode (asking for a client certificate when required, and
+   * behind a {@link PlaintextSniffer} that answers plaintext clients with a TLS alert).
    */
   SslHandler addTls(Channel channel, InetSocketAddress peer) {
     SSLEngine engine;
@@ -68,6 +69,9 @@ final class ChannelSetup {
     SslHandler handler = new SslHandler(engine);
     handler.setHandshakeTimeoutMillis(connectTimeoutMillis);
     channel.pipeline().addFirst("tls", handler);
+    if (peer == null) {
+      channel.pipeline().addFirst("plaintext-sniffer", new PlaintextSniffer());
+    }
     return handler;
   }
 

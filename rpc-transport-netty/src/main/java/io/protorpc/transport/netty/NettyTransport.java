@@ -7,12 +7,15 @@ import io.netty.channel.epoll.Epoll;
 import io.protorpc.spi.Connection;
 import io.protorpc.spi.ConnectionHandler;
 import io.protorpc.spi.Listener;
+import io.protorpc.spi.TlsMismatch;
 import io.protorpc.spi.Transport;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandler;
 import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.Locale;
@@ -194,12 +197,12 @@ public final class NettyTransport implements Transport {
 
   @Override
   public Connection connect(
-      InetSocketAddress remote, TransportOptions options, ConnectionHandler handler)
+      SocketAddress remote, TransportOptions options, ConnectionHandler handler)
       throws IOException {
-    Objects.requireNonNull(remote, "remote");
+    InetSocketAddress inet = Transport.inetSocketAddress(NAME, remote);
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(handler, "handler");
-    InetSocketAddress address = resolved(remote);
+    InetSocketAddress address = resolved(inet);
     unavailableReason().ifPresent(reason -> {
       throw new IllegalStateException(reason);
     });
@@ -275,6 +278,9 @@ public final class NettyTransport implements Transport {
           + timeoutMillis + " ms");
     }
     Throwable cause = handshake.cause();
+    if (cause instanceof NotSslRecordException) {
+      throw TlsMismatch.plaintextServer(address, cause);
+    }
     if (cause instanceof IOException io) {
       throw io;
     }
@@ -284,9 +290,9 @@ public final class NettyTransport implements Transport {
   }
 
   @Override
-  public Listener listen(InetSocketAddress local, TransportOptions options, Acceptor acceptor)
+  public Listener listen(SocketAddress address, TransportOptions options, Acceptor acceptor)
       throws IOException {
-    Objects.requireNonNull(local, "local");
+    InetSocketAddress local = Transport.inetSocketAddress(NAME, address);
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(acceptor, "acceptor");
     unavailableReason().ifPresent(reason -> {

@@ -72,7 +72,7 @@ abstract class LoopbackTest {
     return closeLater(t.listen(new InetSocketAddress(LOOPBACK, 0), options, acceptor));
   }
 
-  NettyConnection connect(Transport t, InetSocketAddress to, TransportOptions options,
+  NettyConnection connect(Transport t, java.net.SocketAddress to, TransportOptions options,
       ConnectionHandler handler) throws IOException {
     Connection c = t.connect(to, options, handler);
     closeLater(c::close);

@@ -51,7 +51,8 @@ class NettyForeignLoopWriteTest extends LoopbackTest {
         public void onClosed(Throwable cause) { }
       };
       Listener upstreamListener = listen(transport, small, conn -> relay);
-      Socket producer = new Socket(LOOPBACK, upstreamListener.localAddress().getPort());
+      Socket producer = new Socket(LOOPBACK,
+          ((java.net.InetSocketAddress) upstreamListener.localAddress()).getPort());
       closeLater(producer);
       AtomicLong written = new AtomicLong();
       Future<?> produce = pool.submit(() -> {

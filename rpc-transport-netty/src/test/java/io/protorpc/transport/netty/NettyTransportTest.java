@@ -145,7 +145,7 @@ class NettyTransportTest extends LoopbackTest {
 
     Connection server = accepted.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
     assertNotNull(server);
-    assertEquals(listener.localAddress().getPort(),
+    assertEquals(((InetSocketAddress) listener.localAddress()).getPort(),
         ((InetSocketAddress) conn.remoteAddress()).getPort());
     assertEquals(conn.localAddress(), server.remoteAddress());
     assertEquals(conn.remoteAddress(), server.localAddress());
@@ -463,7 +463,7 @@ class NettyTransportTest extends LoopbackTest {
       serverSides.add(h);
       return h;
     });
-    assertTrue(listener.localAddress().getPort() > 0);
+    assertTrue(((InetSocketAddress) listener.localAddress()).getPort() > 0);
     List<Inbox> clients = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       Inbox h = new Inbox();

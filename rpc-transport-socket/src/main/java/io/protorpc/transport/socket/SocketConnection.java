@@ -3,6 +3,7 @@ package io.protorpc.transport.socket;
 import io.protorpc.spi.Connection;
 import io.protorpc.spi.ConnectionHandler;
 import io.protorpc.spi.Threads;
+import io.protorpc.spi.TlsMismatch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -179,7 +180,10 @@ final class SocketConnection implements Connection {
       }
     } catch (IOException e) {
       // Also how a local close() ends a blocked read; closeWith then keeps the close's cause.
-      closeWith(e);
+      // A plaintext client on a TLS port: the JDK has answered it with an alert; say what it is.
+      boolean tlsServer = socket instanceof SSLSocket ssl && !ssl.getUseClientMode();
+      closeWith(tlsServer && SocketTransport.isNotTls(e)
+          ? TlsMismatch.plaintextClient(remote, e) : e);
     } catch (Throwable t) {
       // The handler failed, or an Error (out of memory, say): this connection ends, reported to
       // its handler with that cause; other connections and the process go on.

@@ -4,11 +4,14 @@ import io.protorpc.spi.Connection;
 import io.protorpc.spi.ConnectionHandler;
 import io.protorpc.spi.Listener;
 import io.protorpc.spi.Threads;
+import io.protorpc.spi.TlsMismatch;
 import io.protorpc.spi.Transport;
 import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketAddress;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import java.time.Duration;
@@ -84,9 +87,9 @@ public final class SocketTransport implements Transport {
 
   @Override
   public Connection connect(
-      InetSocketAddress remote, TransportOptions options, ConnectionHandler handler)
+      SocketAddress address, TransportOptions options, ConnectionHandler handler)
       throws IOException {
-    Objects.requireNonNull(remote, "remote");
+    InetSocketAddress remote = Transport.inetSocketAddress(NAME, address);
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(handler, "handler");
     Duration timeout = options.connectTimeout();
@@ -153,8 +156,21 @@ public final class SocketTransport implements Transport {
         t.initCause(e);
         throw t;
       }
+      if (isNotTls(e)) {
+        throw TlsMismatch.plaintextServer(remote, e);
+      }
       throw e;
     }
+  }
+
+  /**
+   * Whether the JDK's TLS layer failed because the peer's bytes are not TLS records at all. The
+   * JDK has no type for this, only its message (the same from JDK 11 to 25, checked by the
+   * testkit's TLS mismatch test on 17 and 25).
+   */
+  static boolean isNotTls(Throwable e) {
+    return e instanceof SSLException && e.getMessage() != null
+        && e.getMessage().contains("Unsupported or unrecognized SSL message");
   }
 
   private static void closeQuietly(Socket s) {
@@ -166,12 +182,11 @@ public final class SocketTransport implements Transport {
   }
 
   @Override
-  public Listener listen(InetSocketAddress local, TransportOptions options, Acceptor acceptor)
+  public Listener listen(SocketAddress local, TransportOptions options, Acceptor acceptor)
       throws IOException {
-    Objects.requireNonNull(local, "local");
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(acceptor, "acceptor");
-    return SocketListener.open(local, options, acceptor, ACCEPTORS, CONN_READERS);
+    return SocketListener.open(Transport.inetSocketAddress(NAME, local), options, acceptor, ACCEPTORS, CONN_READERS);
   }
 
   @Override

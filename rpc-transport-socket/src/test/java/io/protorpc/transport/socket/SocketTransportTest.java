@@ -66,6 +66,17 @@ class SocketTransportTest {
   // ---- echo and writes ----
 
   @Test
+  void anInProcessAddressIsRefusedWithTheTransportToUse() {
+    io.protorpc.InProcessAddress name = new io.protorpc.InProcessAddress("elsewhere");
+    assertFalse(transport.supports(name));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> transport.connect(name, OPTIONS, new RecordingHandler()));
+    assertTrue(e.getMessage().contains("inproc"), e.getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> transport.listen(name, OPTIONS, c -> new RecordingHandler()));
+  }
+
+  @Test
   void echoesOneMebibyteIntact() throws Exception {
     BlockingQueue<Connection> accepted = new ArrayBlockingQueue<>(1);
     Listener listener = listen(conn -> {
@@ -89,7 +100,7 @@ class SocketTransportTest {
 
     Connection server = accepted.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     assertNotNull(server);
-    assertEquals(listener.localAddress().getPort(),
+    assertEquals(((InetSocketAddress) listener.localAddress()).getPort(),
         ((InetSocketAddress) conn.remoteAddress()).getPort());
     assertEquals(conn.localAddress(), server.remoteAddress());
     assertEquals(conn.remoteAddress(), server.localAddress());
@@ -430,7 +441,7 @@ class SocketTransportTest {
       serverHandlers.add(h);
       return h;
     });
-    assertTrue(listener.localAddress().getPort() > 0);
+    assertTrue(((InetSocketAddress) listener.localAddress()).getPort() > 0);
     assertFalse(liveTransportThreads().isEmpty(), "the accept thread runs while listening");
 
     List<Connection> conns = new ArrayList<>();
