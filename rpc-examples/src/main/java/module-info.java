@@ -7,6 +7,7 @@ module io.protorpc.examples {
   requires transitive io.protorpc;
 
   exports io.protorpc.examples;
+  exports io.protorpc.examples.balancing;
   // A package of generated messages must be exported to com.google.protobuf at least:
   // protobuf-java reads generated classes reflectively (Any.unpack behind Status.details(Class),
   // toString(), the field accessors). Public members only, so no `opens`.

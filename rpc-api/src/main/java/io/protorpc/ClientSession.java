@@ -269,6 +269,12 @@ final class ClientSession extends Session
     closeInBackground();
   }
 
+  @Override
+  public void drain() {
+    markDraining();
+    closeIfDrained();
+  }
+
   private void failAll(Status status) {
     synchronized (lock) {
       closedForCalls = true;

@@ -30,6 +30,22 @@ final class MessageTargets {
   }
 
   /**
+   * Whether a target of this scheme is a message target: one {@code given} is for, or one an
+   * installed message transport serves, or one of protorpc's own message transports would.
+   */
+  static boolean isMessageTarget(String scheme, MessageTransport given) {
+    if (given != null || ARTIFACTS.containsKey(scheme)) {
+      return true;
+    }
+    for (MessageTransport t : PluginRegistry.all(MessageTransport.class)) {
+      if (t.schemes().contains(scheme)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * {@code given} if it serves the target's scheme, or else the installed available transport
    * that does.
    *

@@ -7,13 +7,19 @@ import com.google.protobuf.Message;
 import com.google.protobuf.RpcCallback;
 import com.google.protobuf.RpcChannel;
 import com.google.protobuf.RpcController;
+import io.protorpc.balancer.LoadBalancer;
+import io.protorpc.builtin.RoundRobinBalancer;
 import io.protorpc.internal.client.Backoff;
+import io.protorpc.internal.client.BalancedRouter;
 import io.protorpc.internal.client.ClientCall;
 import io.protorpc.internal.client.ConnectivityState;
+import io.protorpc.internal.client.HealthCheck;
 import io.protorpc.internal.client.Retrier;
 import io.protorpc.internal.client.RetryThrottle;
 import io.protorpc.internal.client.Subchannel;
 import io.protorpc.internal.client.SystemClock;
+import io.protorpc.resolver.NameResolver;
+import io.protorpc.resolver.Target;
 import io.protorpc.spi.Codec;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Envelope;
@@ -49,8 +55,8 @@ import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 
 /**
- * A client of one server, usable as a protobuf {@link RpcChannel} (for generated {@code Stub}s)
- * and {@link BlockingRpcChannel} (for {@code BlockingStub}s):
+ * A client of one server, or of the servers of a target, usable as a protobuf {@link RpcChannel}
+ * (for generated {@code Stub}s) and {@link BlockingRpcChannel} (for {@code BlockingStub}s):
  *
  * <pre>{@code
  * try (RpcClient client = RpcClient.builder().address("127.0.0.1", 9090).framing("length").connect()) {
@@ -58,6 +64,10 @@ import javax.net.ssl.SSLContext;
  *   EchoResponse r = echo.echo(new ClientController(), request);
  * }
  * }</pre>
+ *
+ * <p>Built for a {@linkplain Builder#target target} such as {@code dns:///echo.internal:9090},
+ * the client keeps one connection per resolved address and a load balancer picks one per call
+ * (docs/load-balancing.md).
  *
  * <p>Many calls may be in flight at once on one connection; responses are matched to calls by
  * call id, in whatever order they come. A call's outcome is reported through its {@link
@@ -102,7 +112,9 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   private final boolean waitForReady;
   private final ClientMemory memory;
   private final Retrier retrier; // null without retry policies
-  private final Subchannel subchannel; // null for a message target
+  private final Subchannel subchannel; // for an address only
+  private final BalancedRouter balanced; // for a resolver target only
+  private final ClientCall.Router router; // one of the two above; null for a message target
   private final String target; // null for an address
   private final MessageTransport messageTransport;
   private final ClientMessages messages; // null for an address
@@ -112,7 +124,12 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     if ((b.address == null) == (b.target == null)) {
       throw new IllegalStateException("set either an address or a target");
     }
-    if (b.target != null && !b.retryPolicies.isEmpty()) { // a message target
+    this.address = b.address;
+    this.target = b.target;
+    Target parsed = b.target == null ? null : Target.parse(b.target);
+    boolean messageTarget =
+        parsed != null && MessageTargets.isMessageTarget(parsed.scheme(), b.messageTransport);
+    if (messageTarget && !b.retryPolicies.isEmpty()) {
       throw new IllegalStateException("retry policies apply to calls over connections; through a"
           + " broker a call is redelivered instead (docs/broker.md)");
     }
@@ -121,12 +138,17 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
           + "hold one frame of the max message size plus header (" + b.limits.maxFrameSize()
           + " bytes)");
     }
-    this.address = b.address;
-    this.target = b.target;
-    this.messageTransport = b.target == null ? null
-        : MessageTargets.transportFor(b.target, b.messageTransport);
-    this.transport = b.transport != null || b.target != null
-        ? b.transport : PluginRegistry.transportFor(address);
+    this.messageTransport = messageTarget
+        ? MessageTargets.transportFor(b.target, b.messageTransport) : null;
+    NameResolver resolver = parsed == null || messageTarget ? null
+        : PluginRegistry.find(NameResolver.class, parsed.scheme());
+    if (resolver != null) {
+      resolver.check(parsed); // a malformed target fails here, before anything is looked up
+    }
+    LoadBalancer balancer = resolver == null ? null : b.loadBalancer != null
+        ? b.loadBalancer : PluginRegistry.find(LoadBalancer.class, DEFAULT_LOAD_BALANCER);
+    this.transport = b.transport != null || messageTarget ? b.transport
+        : PluginRegistry.transportFor(address != null ? address : likelyAddress(parsed));
     this.framing = b.framing != null ? b.framing : PluginRegistry.find(Framing.class, "length");
     Codec codec = b.codec != null ? b.codec : PluginRegistry.defaultFor(Codec.class);
     this.compressor =
@@ -150,16 +172,55 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     this.io = OwnedExecutor.forBlockingIo("protorpc-client-io");
     this.memory = new ClientMemory(
         b.memoryBudget > 0 ? b.memoryBudget : MemoryBudget.defaultLimit());
-    if (target != null) {
+    if (messageTarget) {
       this.subchannel = null;
+      this.balanced = null;
+      this.router = null;
       this.messages = new ClientMessages(codec, limits);
       return;
     }
     this.messages = null;
-    SessionConnector connector = new SessionConnector(transport, transportOptions, limits,
-        framing, codec, compressor, b.liveness, clock, clock.scheduler(), io, memory);
-    this.subchannel = new Subchannel(address, connector, io, clock, b.backoff::delayNanos,
-        transportOptions.connectTimeout().toNanos());
+    Map<Transport, SessionConnector> connectors = new java.util.concurrent.ConcurrentHashMap<>();
+    Backoff backoff = b.backoff;
+    long connectTimeout = transportOptions.connectTimeout().toNanos();
+    java.util.function.Function<Transport, SessionConnector> connectorFor =
+        t -> connectors.computeIfAbsent(t, x -> new SessionConnector(x, transportOptions, limits,
+            framing, codec, compressor, b.liveness, clock, clock.scheduler(), io, memory));
+    if (resolver == null) {
+      if (b.healthService != null) {
+        throw new IllegalArgumentException("healthCheck(...) checks the servers of a target; "
+            + "for one server, write target(\"host:port\") instead of address(...)");
+      }
+      this.balanced = null;
+      this.subchannel = new Subchannel(address, connectorFor.apply(transport), io, clock,
+          backoff::delayNanos, connectTimeout);
+      this.router = subchannel;
+      return;
+    }
+    this.subchannel = null;
+    boolean chosenTransport = b.transport != null;
+    HealthCheck health = b.healthService == null ? null : new HealthCheck(b.healthService,
+        b.healthInterval, clock, e -> Session.decompress(limits, compressors, e.compression(),
+            e.payload()));
+    this.balanced = new BalancedRouter(parsed, resolver, balancer.newPicker(),
+        (resolvedAddress, onStateChange) -> new Subchannel(resolvedAddress,
+            connectorFor.apply(chosenTransport || transport.supports(resolvedAddress)
+                ? transport : PluginRegistry.transportFor(resolvedAddress)),
+            io, clock, backoff::delayNanos, connectTimeout, onStateChange),
+        io, clock, backoff::delayNanos, health);
+    this.router = balanced;
+  }
+
+  /** The load balancer of a target built without {@link Builder#loadBalancer}. */
+  public static final String DEFAULT_LOAD_BALANCER = RoundRobinBalancer.NAME;
+
+  /**
+   * An address of the kind a target's resolver gives, to choose the transport by before it has
+   * resolved: the in-process kind for {@code inproc://}, else an IP one.
+   */
+  private static SocketAddress likelyAddress(Target target) {
+    return "inproc".equals(target.scheme()) ? new InProcessAddress(target.authority())
+        : new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 1);
   }
 
   /** A builder; every setting has a default except the address. */
@@ -172,7 +233,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     return address;
   }
 
-  /** The message target this client calls (see {@link Builder#target}), or empty. */
+  /** The target this client calls (see {@link Builder#target}), or empty for an address. */
   public java.util.Optional<String> target() {
     return java.util.Optional.ofNullable(target);
   }
@@ -220,7 +281,10 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     return framing.name();
   }
 
-  /** Name of the transport this client uses. */
+  /**
+   * Name of the transport this client uses (for a target, the one its addresses' kind would
+   * use, unless one was given).
+   */
   public String transportName() {
     return transport != null ? transport.name() : messageTransport.name();
   }
@@ -239,7 +303,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       MessagePort p = messages.port();
       return p != null && p.isConnected();
     }
-    return subchannel.state() == ConnectivityState.READY;
+    return balanced != null ? balanced.isReady() : subchannel.state() == ConnectivityState.READY;
   }
 
   /**
@@ -257,7 +321,8 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
    */
   public int callsInFlight() {
     return messages != null ? messages.callsInFlight()
-        : subchannel.callsInFlight() + (retrier == null ? 0 : retrier.callsWaiting());
+        : (balanced != null ? balanced.callsInFlight() : subchannel.callsInFlight())
+            + (retrier == null ? 0 : retrier.callsWaiting());
   }
 
   /**
@@ -390,7 +455,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     Duration timeout = cc.timeout() != null ? cc.timeout() : defaultTimeout;
     if (cc.isFanout() && messages == null) {
       ending.onComplete(Status.of(StatusCode.INVALID_ARGUMENT, "a fanout needs a client built "
-          + "for a message target; this one calls " + address), null);
+          + "for a message target; this one calls " + (address != null ? address : target)), null);
       return;
     }
     boolean oneWay = cc.isFanout() || cc.isOneWay()
@@ -437,7 +502,7 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       }
     }
     cc.begin(call::cancel);
-    call.start(messages != null ? messages.router(cc.isFanout()) : subchannel);
+    call.start(messages != null ? messages.router(cc.isFanout()) : router);
   }
 
   /**
@@ -507,13 +572,41 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     } else {
       Status closing = Status.of(StatusCode.UNAVAILABLE, "client closed");
       if (retrier != null) {
-        retrier.shutdown(closing); // first: a call failed by the subchannel is not retried
+        retrier.shutdown(closing); // first: a call failed by the router is not retried
       }
-      subchannel.shutdown(closing);
+      if (balanced != null) {
+        balanced.shutdown(closing);
+      } else {
+        subchannel.shutdown(closing);
+      }
     }
     clock.close();
     io.close();
     callbackExecutor.close();
+  }
+
+  /**
+   * For a target: waits, within the connect timeout, until resolution has answered and one of
+   * its servers is connected.
+   */
+  private RpcClient awaitFirstConnection() throws IOException {
+    try {
+      balanced.connect().get(transportOptions.connectTimeout().toMillis()
+          + CONNECT_WAIT_SLACK_MILLIS, TimeUnit.MILLISECONDS);
+      return this;
+    } catch (ExecutionException e) {
+      close();
+      throw new IOException("cannot connect to target '" + target + "': "
+          + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      close();
+      throw new IOException("cannot connect to a server of target '" + target + "' within "
+          + transportOptions.connectTimeout().toMillis() + " ms");
+    } catch (InterruptedException e) {
+      close();
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while connecting to " + target);
+    }
   }
 
   /** Attaches to the broker of the client's message target; the port reconnects by itself. */
@@ -527,6 +620,9 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
   public static final class Builder {
     private SocketAddress address;
     private String target;
+    private LoadBalancer loadBalancer;
+    private String healthService;
+    private Duration healthInterval;
     private MessageTransport messageTransport;
     private Transport transport;
     private Framing framing;
@@ -567,18 +663,92 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     }
 
     /**
-     * Calls a message target instead of a server's address, e.g. {@code
-     * amqp://user:password@broker:5672/?topic=calculator} (docs/broker.md): each call is a message
-     * to the topic, taken by one of the servers consuming it; one-way calls are casts; {@link
-     * ClientController#setFanout} and {@link RpcClient#fanout()} reach every server. The message
-     * transport installed for the target's scheme carries them; codec, compressor, limits,
-     * metadata, interceptors and deadlines work as on a connection. The client's {@code
-     * tls(...)} context, if given, is used to reach the broker.
+     * Calls the servers of a target instead of one address (docs/load-balancing.md). The scheme
+     * says what the target is:
      *
-     * @throws IllegalArgumentException if {@code target} is not a URI
+     * <ul>
+     *   <li>a {@link NameResolver}'s scheme: {@code host:port} (no scheme: one address, as
+     *       {@link #address(String, int)}), {@code dns:///host:port} (every address of the
+     *       name), {@code static:///host1:port1,host2:port2}, {@code inproc://name}, or a
+     *       plugin's. The client keeps one connection per resolved address, each reconnecting
+     *       with backoff on its own, and its {@link #loadBalancer load balancer} picks one per
+     *       call. Resolution runs on the client's I/O threads, again after the resolver's refresh
+     *       interval and when connections fail.
+     *   <li>a message transport's scheme, e.g. {@code
+     *       amqp://user:password@broker:5672/?topic=calculator} (docs/broker.md): each call is a
+     *       message to the topic, taken by one of the servers consuming it; one-way calls are
+     *       casts; {@link ClientController#setFanout} and {@link RpcClient#fanout()} reach every
+     *       server. Codec, compressor, limits, metadata, interceptors and deadlines work as on a
+     *       connection; the client's {@code tls(...)} context, if given, is used to reach the
+     *       broker.
+     * </ul>
+     *
+     * <p>The scheme's resolver and the target's syntax are checked when the client is built:
+     * {@link #connect()} throws {@link PluginNotFoundException} for a scheme nothing serves and
+     * {@link IllegalArgumentException}, quoting the target, for a malformed one, before anything
+     * is looked up.
+     *
+     * @throws IllegalArgumentException if {@code target} is empty, too long or has whitespace
      */
     public Builder target(String target) {
-      this.target = MessageTargets.checked(target);
+      this.target = Target.parse(target).text();
+      return this;
+    }
+
+    /**
+     * The load-balancing policy of a {@link #target}'s servers, by name: {@code round_robin}
+     * (the default: a user who names several servers wants them all used), {@code pick_first}
+     * or {@code least_request}, or a plugin's. The name is looked up when this is called.
+     *
+     * @throws PluginNotFoundException if no balancer of that name is installed
+     */
+    public Builder loadBalancer(String name) {
+      return loadBalancer(PluginRegistry.find(LoadBalancer.class, name));
+    }
+
+    /** The load-balancing policy of a {@link #target}'s servers. */
+    public Builder loadBalancer(LoadBalancer balancer) {
+      this.loadBalancer = PluginRegistry.requireAvailable(balancer);
+      return this;
+    }
+
+    /** How often {@link #healthCheck(String)} asks each server, by default. */
+    public static final Duration DEFAULT_HEALTH_CHECK_INTERVAL = Duration.ofSeconds(1);
+
+    /**
+     * Checks the health of each connected server of the {@link #target} every second: see
+     * {@link #healthCheck(String, Duration)}.
+     */
+    public Builder healthCheck(String service) {
+      return healthCheck(service, DEFAULT_HEALTH_CHECK_INTERVAL);
+    }
+
+    /**
+     * Client-side health checking, off by default: while a server of the {@link #target} is
+     * connected, the client asks its health service ({@code protorpc.health.v1.Health/Check},
+     * served by servers built with {@code RpcServer.Builder.health()}) for {@code service}'s
+     * status every {@code interval}, on the client's timer and I/O threads, each check with a
+     * deadline of the interval (at least 1 s, at most 10 s). A server whose answer is not
+     * {@code SERVING} — {@code NOT_SERVING}, {@code NOT_FOUND} (no such service there), an error,
+     * no answer in time — is shown to the load balancer as {@code NOT_SERVING} and takes no new
+     * calls until a later check says {@code SERVING}. A server without the health service
+     * ({@code UNIMPLEMENTED}) counts as serving. A newly connected server takes calls once its
+     * first check answers. A server's go-away takes it out at once, without waiting for a check.
+     *
+     * @param service the service whose status counts; {@code ""} for the server as a whole
+     * @param interval from 10 ms to 1 h
+     * @throws IllegalArgumentException if the interval is outside that range (and, when the
+     *     client is built, if it was built for an address rather than a target)
+     */
+    public Builder healthCheck(String service, Duration interval) {
+      Objects.requireNonNull(service, "service");
+      if (interval.compareTo(HealthCheck.MIN_INTERVAL) < 0
+          || interval.compareTo(HealthCheck.MAX_INTERVAL) > 0) {
+        throw new IllegalArgumentException("a health check interval is from 10 ms to 1 h, not "
+            + interval);
+      }
+      this.healthService = service;
+      this.healthInterval = interval;
       return this;
     }
 
@@ -828,7 +998,10 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
 
     /**
      * Connects and completes the handshake, within the connect timeout ({@link
-     * TransportOptions#connectTimeout()}, which covers TCP, TLS and the preface together).
+     * TransportOptions#connectTimeout()}, which covers TCP, TLS and the preface together). For a
+     * {@link #target} of servers: resolves it and returns once one of them is connected (the
+     * others connect as the load balancer asks); it fails when every server failed to connect or
+     * none connected within the connect timeout.
      *
      * @throws java.net.ConnectException if nothing accepts connections at the address (the
      *     message names it)
@@ -836,10 +1009,15 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
      *     instance a framing or compressor it does not have; the message names the address and
      *     says which)
      * @throws InterruptedIOException if the calling thread is interrupted while waiting
-     * @throws PluginNotFoundException if no transport or codec is installed
+     * @throws PluginNotFoundException if no transport or codec is installed, or no resolver or
+     *     message transport serves the target's scheme
+     * @throws IllegalArgumentException if the target is malformed (the message quotes it)
      */
     public RpcClient connect() throws IOException {
       RpcClient client = new RpcClient(this);
+      if (client.balanced != null) {
+        return client.awaitFirstConnection();
+      }
       if (client.messages != null) {
         try {
           client.openPort();

@@ -423,7 +423,8 @@ public final class RpcServer implements AutoCloseable {
    * turns {@code NOT_SERVING} first, so health-checking clients send their new calls elsewhere;
    * then new connections are refused, every client is told to go away (it sends new calls
    * elsewhere or reconnects), calls in flight run to completion, and each connection closes when
-   * its last call is answered. The server terminates
+   * its last call is answered (by the client, which knows it has sent nothing more; by the server
+   * if the client has not within 5 s). The server terminates
    * when all are closed; {@link #awaitTermination} waits for that, {@link #shutdownNow} cuts it
    * short. Idempotent.
    */

@@ -11,6 +11,7 @@ import java.net.SocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
@@ -25,6 +26,16 @@ final class ServerSession extends Session {
   private volatile int peerMaxMessageSize = Integer.MAX_VALUE;
   private volatile int peerMaxHeaderSize = Integer.MAX_VALUE;
   private volatile boolean draining;
+  private final java.util.concurrent.atomic.AtomicBoolean lingering =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * How long a drained connection (go-away sent, no call left) waits for its client to close it
+   * before closing it itself. The client closes once its last call is answered; until then a
+   * request it wrote before it read the go-away still arrives here and is answered "unprocessed"
+   * (so it is sent elsewhere), where closing at once would lose it with the connection.
+   */
+  static final long DRAIN_LINGER_MILLIS = 5_000;
   private volatile boolean idleGoAwaySent;
   /** The first compressor the client listed that we have, for responses; null for none. */
   private volatile Compressor responseCompressor;
@@ -181,7 +192,7 @@ final class ServerSession extends Session {
     public void answered() {
       touchCalls();
       if (draining && calls.isEmpty()) {
-        close();
+        closeWhenTheClientHasGone();
       }
     }
 
@@ -311,6 +322,22 @@ final class ServerSession extends Session {
           Status.of(StatusCode.OK, "server is shutting down"), null));
     }
     if (calls.isEmpty()) {
+      closeWhenTheClientHasGone();
+    }
+  }
+
+  /** Drained: leaves the close to the client, for at most {@link #DRAIN_LINGER_MILLIS}. */
+  private void closeWhenTheClientHasGone() {
+    if (!framesStarted()) {
+      close(); // no handshake yet: this peer has sent no call to lose
+      return;
+    }
+    if (!lingering.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      server.timer.schedule(this::close, DRAIN_LINGER_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException serverStopping) {
       close();
     }
   }

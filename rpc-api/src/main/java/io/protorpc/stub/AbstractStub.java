@@ -129,6 +129,7 @@ public abstract class AbstractStub<S extends AbstractStub<S>> {
 
   @Override
   public String toString() {
-    return getClass().getSimpleName() + "{" + client.address() + ", " + options + "}";
+    Object server = client.address() != null ? client.address() : client.target().orElse("");
+    return getClass().getSimpleName() + "{" + server + ", " + options + "}";
   }
 }

@@ -48,12 +48,20 @@ public class UnaryLatencyBenchmark {
   @Param({"default"})
   public String executor;
 
+  /**
+   * How the client names its server: {@code address} (directly) or {@code target} (a target of
+   * that one address, {@code static:///host:port} or {@code inproc://name}, through the resolver
+   * and a {@code round_robin} balancer); see {@link ProtorpcPeer}.
+   */
+  @Param({"address"})
+  public String addressing;
+
   private ProtorpcPeer peer;
   private EchoRequest request;
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    peer = new ProtorpcPeer(transport, framing, compressor, executor);
+    peer = new ProtorpcPeer(transport, framing, compressor, executor, addressing);
     request = EchoPayloads.request(payload);
     if (!peer.call(request).getPayload().equals(request.getPayload())) {
       throw new IllegalStateException("echo returned other bytes");

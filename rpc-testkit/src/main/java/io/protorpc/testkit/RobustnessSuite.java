@@ -49,7 +49,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * trickle bytes, open and drop a thousand connections. After each, the server is healthy and has
  * nothing left over. Part of {@link TransportConformanceSuite}.
  */
-public abstract class RobustnessSuite extends ConformanceSupport {
+public abstract class RobustnessSuite extends LoadBalancingSuite {
 
   // ---------------------------------------------------------------- TLS
   // A transport that carries no TLS (carriesTls() false) must refuse it clearly instead: each TLS

@@ -58,7 +58,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * What every {@link Transport} must do, end to end over real loopback sockets with the real core,
  * codec and framings: unary calls through generated async and blocking stubs, 1,000 concurrent
  * calls on one connection, payloads from 0 B to the max message size, the limit enforced,
- * deadlines, cancellation, error statuses, connection loss, bad input, and a clean shutdown.
+ * deadlines, cancellation, error statuses, connection loss, bad input, a clean shutdown, and
+ * a client of three servers balancing its calls over them ({@link LoadBalancingSuite}).
  *
  * <p>Extend it in your transport's tests and implement {@link #serverTransport()}; override
  * {@link #clientTransport()} to test two transports against each other, and {@link #framings()}

@@ -59,7 +59,10 @@ public final class ClientCall {
     String describeWait();
   }
 
-  /** Chooses where a call (re)starts: today one connection holder, later a balancer. */
+  /**
+   * Chooses where a call (re)starts: the one connection holder of an address, or a {@link
+   * BalancedRouter} over a target's servers.
+   */
   @FunctionalInterface
   public interface Router {
     void route(ClientCall call);

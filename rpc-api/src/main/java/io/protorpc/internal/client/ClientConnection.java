@@ -14,6 +14,13 @@ public interface ClientConnection {
    */
   boolean start(ClientCall call);
 
+  /**
+   * Takes no new calls from now on and closes once the calls on it are answered (or end
+   * otherwise): a graceful retirement, as when the server is no longer among the client's.
+   * Returns at once; idempotent.
+   */
+  void drain();
+
   /** False once the connection is draining (go-away, idle) or closed: it takes no new calls. */
   boolean isUsable();
 

@@ -39,11 +39,13 @@ public final class Subchannel implements ClientCall.Place, ClientCall.Router {
   private final long connectTimeoutNanos;
   private final ClientConnection.Listener connectionListener = new ConnectionEvents();
   private final Set<ClientConnection> open = ConcurrentHashMap.newKeySet();
+  private final Runnable onStateChange;
 
   private final Object lock = new Object();
-  private ConnectivityState state = ConnectivityState.IDLE; // guarded by lock
+  // written under lock; read without it by state() and startIfReady, which a balancer runs per call
+  private volatile ConnectivityState state = ConnectivityState.IDLE;
   private final ArrayDeque<ClientCall> waiting = new ArrayDeque<>(); // guarded by lock
-  private ClientConnection ready; // guarded by lock; non-null in READY only
+  private volatile ClientConnection ready; // written under lock; non-null in READY only
   private Connector.Attempt attempt; // guarded by lock; the one under way, if CONNECTING
   private long attemptStartedNanos; // guarded by lock
   private int failures; // guarded by lock: failed attempts in a row
@@ -58,6 +60,18 @@ public final class Subchannel implements ClientCall.Place, ClientCall.Router {
    */
   public Subchannel(SocketAddress address, Connector connector, Executor connectExecutor,
       Clock clock, IntToLongFunction backoffNanos, long connectTimeoutNanos) {
+    this(address, connector, connectExecutor, clock, backoffNanos, connectTimeoutNanos, () -> { });
+  }
+
+  /**
+   * @param onStateChange told, outside the lock, after every move to READY, TRANSIENT_FAILURE,
+   *     IDLE or SHUTDOWN (not to CONNECTING, which a caller's pick may cause): what a balancing
+   *     router needs to re-pick its waiting calls. Must not block.
+   */
+  public Subchannel(SocketAddress address, Connector connector, Executor connectExecutor,
+      Clock clock, IntToLongFunction backoffNanos, long connectTimeoutNanos,
+      Runnable onStateChange) {
+    this.onStateChange = onStateChange;
     this.address = address;
     this.connector = connector;
     this.connectExecutor = connectExecutor;
@@ -71,8 +85,13 @@ public final class Subchannel implements ClientCall.Place, ClientCall.Router {
   }
 
   public ConnectivityState state() {
+    return state;
+  }
+
+  /** Why the last connection attempt failed; empty if none has since the last success. */
+  public String lastFailure() {
     synchronized (lock) {
-      return state;
+      return lastFailure;
     }
   }
 
@@ -86,6 +105,50 @@ public final class Subchannel implements ClientCall.Place, ClientCall.Router {
       n += c.callsInFlight();
     }
     return n;
+  }
+
+  /** Calls on its connections (the current one and any draining), not counting queued ones. */
+  public int callsOnConnections() {
+    int n = 0;
+    for (ClientConnection c : open) {
+      n += c.callsInFlight();
+    }
+    return n;
+  }
+
+  /**
+   * Starts a connection attempt if IDLE (not during a backoff); returns at once. What a balancer
+   * asks of a backend it wants connected.
+   */
+  public void requestConnection() {
+    if (state != ConnectivityState.IDLE) {
+      return; // the common case, without the lock: a picker asks on every pick
+    }
+    Runnable after = null;
+    synchronized (lock) {
+      if (state == ConnectivityState.IDLE) {
+        after = beginAttempt();
+      }
+    }
+    run(after);
+  }
+
+  /**
+   * Puts the call on the ready connection, for a router that keeps waiting calls itself.
+   *
+   * @return false, with the call untouched, if this subchannel is not READY or its connection
+   *     refused the call (draining or closed, which retires it)
+   */
+  public boolean startIfReady(ClientCall call) {
+    ClientConnection c = ready;
+    if (c == null) {
+      return false;
+    }
+    if (c.start(call)) {
+      return true;
+    }
+    connectionListener.onNotUsable(c);
+    return false;
   }
 
   /**
@@ -271,6 +334,7 @@ public final class Subchannel implements ClientCall.Place, ClientCall.Router {
       connectionListener.onClosed(c); // it went before it was ours: forget it
     }
     notify.forEach(f -> f.complete(null));
+    onStateChange.run();
     for (ClientCall call : toStart) {
       if (!call.isDone()) {
         route(call);
@@ -310,6 +374,7 @@ public final class Subchannel implements ClientCall.Place, ClientCall.Router {
     for (ClientCall call : failFast) {
       call.closedBy(unavailable, null, ClientCall.Delivery.NOT_SENT);
     }
+    onStateChange.run();
   }
 
   /** On the timer: only a state change, and at most the hand-off of a new attempt. */
@@ -326,6 +391,9 @@ public final class Subchannel implements ClientCall.Place, ClientCall.Router {
         after = beginAttempt();
       }
     }
+    if (after == null) {
+      onStateChange.run();
+    }
     run(after);
   }
 
@@ -334,6 +402,19 @@ public final class Subchannel implements ClientCall.Place, ClientCall.Router {
    * the connections (on I/O threads). Returns at once; idempotent.
    */
   public void shutdown(Status status) {
+    shutdown(status, false);
+  }
+
+  /**
+   * Takes no new calls, fails queued ones with {@code status} (they never left the client), and
+   * lets the calls on its connections finish: each connection closes once its last call is
+   * answered. For a server a balancer no longer uses. Returns at once; idempotent.
+   */
+  public void shutdownGracefully(Status status) {
+    shutdown(status, true);
+  }
+
+  private void shutdown(Status status, boolean graceful) {
     List<ClientCall> queued;
     List<CompletableFuture<Void>> notify;
     synchronized (lock) {
@@ -361,8 +442,13 @@ public final class Subchannel implements ClientCall.Place, ClientCall.Router {
       call.closedBy(status, null, ClientCall.Delivery.NOT_SENT);
     }
     for (ClientConnection c : open) {
-      c.shutdown(status);
+      if (graceful) {
+        c.drain();
+      } else {
+        c.shutdown(status);
+      }
     }
+    onStateChange.run();
   }
 
   /** The connection's events: a READY subchannel whose connection goes goes back to IDLE. */
@@ -379,6 +465,9 @@ public final class Subchannel implements ClientCall.Place, ClientCall.Router {
         if (!waiting.isEmpty()) {
           after = beginAttempt();
         }
+      }
+      if (after == null) {
+        onStateChange.run();
       }
       run(after);
     }

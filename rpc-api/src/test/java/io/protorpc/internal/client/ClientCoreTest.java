@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.protorpc.Metadata;
 import io.protorpc.Status;
 import io.protorpc.StatusCode;
 import io.protorpc.spi.Envelope;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -54,24 +52,8 @@ class ClientCoreTest {
   private final Subchannel subchannel =
       new Subchannel(ADDRESS, connector, connects, clock, failures -> 100 * MS * failures, 1000 * MS);
 
-  /** Records every completion of one call. */
-  private static final class Outcomes implements ClientCall.Listener {
-    final List<Status> statuses = new ArrayList<>();
-
-    @Override
-    public void onComplete(Status status, Envelope response) {
-      statuses.add(status);
-    }
-
-    StatusCode only() {
-      assertEquals(1, statuses.size(), () -> "completions: " + statuses);
-      return statuses.get(0).code();
-    }
-  }
-
   private ClientCall call(Outcomes out, long timeoutMillis, boolean waitForReady) {
-    return new ClientCall("test.Service", "Echo", Metadata.empty(), ByteBuffer.allocate(3), "", 3,
-        false, waitForReady, timeoutMillis * MS, clock, out);
+    return out.call(clock, timeoutMillis, waitForReady);
   }
 
   private FakeConnection connectNow() {

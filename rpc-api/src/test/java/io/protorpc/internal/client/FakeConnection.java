@@ -67,8 +67,18 @@ final class FakeConnection implements ClientConnection, ClientCall.Place {
     }
   }
 
-  /** The server says go away: no new calls. */
-  void drain() {
+  /** The server answers the call with id {@code id} with a message's bytes. */
+  void respond(long id, java.nio.ByteBuffer payload) {
+    ClientCall call = calls.remove(id);
+    if (call != null) {
+      Envelope e = Envelope.response(id, Status.OK, null, "", payload, 0);
+      call.closedBy(Status.OK, e, ClientCall.Delivery.SENT);
+    }
+  }
+
+  /** The server says go away (or the client retires it): no new calls. */
+  @Override
+  public void drain() {
     usable = false;
     listener.onNotUsable(this);
   }

@@ -71,7 +71,9 @@ public final class SideBySide {
 
   /**
    * A peer by name: {@code floor}, {@code grpc/EXECUTOR} or {@code TRANSPORT/EXECUTOR}, where
-   * EXECUTOR is a value of the benchmarks' {@code executor} parameter (see ExecutorChoice); or a
+   * EXECUTOR is a value of the benchmarks' {@code executor} parameter (see ExecutorChoice), or
+   * {@code TRANSPORT/EXECUTOR/target}: the same, the client built for a target of the server's
+   * one address (see ProtorpcPeer); or a
    * broker peer (BrokerEchoBenchmark on {@code broker}): {@code amqp/default}, {@code
    * amqp/direct}, {@code rabbitmq-rpc}, {@code socket/blocking} (one blocking caller; 64 blocking
    * callers), and {@code amqp/window} (64 async calls from one thread; throughput only).
@@ -92,9 +94,9 @@ public final class SideBySide {
           RawSocketEchoBenchmark.class.getName() + ".throughput", Map.of());
     }
     String[] p = name.split("/");
-    if (p.length != 2) {
-      throw new IllegalArgumentException("peer: floor, grpc/EXECUTOR or TRANSPORT/EXECUTOR, not "
-          + name);
+    if (p.length != 2 && (p.length != 3 || p[0].equals("grpc"))) {
+      throw new IllegalArgumentException("peer: floor, grpc/EXECUTOR or "
+          + "TRANSPORT/EXECUTOR[/ADDRESSING], not " + name);
     }
     if (p[0].equals("grpc")) {
       return new Peer(name, GrpcEchoBenchmark.class.getName() + ".latency",
@@ -102,7 +104,8 @@ public final class SideBySide {
     }
     return new Peer(name, UnaryLatencyBenchmark.class.getName() + ".call",
         UnaryThroughputBenchmark.class.getName() + ".call", Map.of("transport", p[0], "framing",
-            "length", "compressor", "identity", "executor", p[1]));
+            "length", "compressor", "identity", "executor", p[1],
+            "addressing", p.length == 3 ? p[2] : "address"));
   }
 
   public static void main(String[] args) throws IOException, RunnerException {

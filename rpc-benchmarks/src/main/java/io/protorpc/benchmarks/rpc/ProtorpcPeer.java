@@ -48,6 +48,17 @@ public final class ProtorpcPeer implements AutoCloseable {
    */
   public ProtorpcPeer(String transport, String framing, String compressor, String executor)
       throws IOException {
+    this(transport, framing, compressor, executor, "address");
+  }
+
+  /**
+   * @param addressing {@code address}: the client is built for the server's address; {@code
+   *     target}: for a target of that one address ({@code static:///host:port}, or {@code
+   *     inproc://name}) with the {@code round_robin} balancer, which costs a resolver, a pick per
+   *     call and the balancing router's bookkeeping
+   */
+  public ProtorpcPeer(String transport, String framing, String compressor, String executor,
+      String addressing) throws IOException {
     RpcServer.Builder sb = RpcServer.builder();
     RpcClient.Builder cb = RpcClient.builder();
     pools = ExecutorChoice.apply(executor, sb, cb);
@@ -60,8 +71,13 @@ public final class ProtorpcPeer implements AutoCloseable {
         .maxMessageSize(MAX_MESSAGE)
         .addService(new Echo())
         .start();
+    switch (addressing) {
+      case "address" -> cb.address(server.localAddress());
+      case "target" -> cb.target(targetOf(server.localAddress())).loadBalancer("round_robin");
+      default -> throw new IllegalArgumentException("addressing: address or target, not "
+          + addressing);
+    }
     client = cb
-        .address(server.localAddress())
         .transport(transport)
         .framing(framing)
         .compressor(compressor)
@@ -69,6 +85,14 @@ public final class ProtorpcPeer implements AutoCloseable {
         .connect();
     blocking = BenchService.newBlockingStub(client);
     async = BenchService.newStub(client);
+  }
+
+  private static String targetOf(java.net.SocketAddress a) {
+    if (a instanceof InProcessAddress in) {
+      return "inproc://" + in.name();
+    }
+    java.net.InetSocketAddress ip = (java.net.InetSocketAddress) a;
+    return "static:///" + ip.getAddress().getHostAddress() + ":" + ip.getPort();
   }
 
   /** One blocking call. */

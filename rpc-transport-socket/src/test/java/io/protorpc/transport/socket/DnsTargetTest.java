@@ -2,6 +2,7 @@ package io.protorpc.transport.socket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.protorpc.ClientController;
 import io.protorpc.PluginRegistry;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * {@code dns:///localhost:port} finds every address of localhost (127.0.0.1, and ::1 where the
- * system's resolver gives it), and a server listening on each of them answers there.
+ * system's resolver gives it), a server listening on each of them answers there, and a client of
+ * the target sends calls to each.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DnsTargetTest {
@@ -39,11 +41,13 @@ class DnsTargetTest {
       port = probe.getLocalPort();
     }
     List<RpcServer> servers = new ArrayList<>();
+    List<TestServiceImpl> impls = new ArrayList<>();
     try {
       for (InetAddress a : all) {
+        TestServiceImpl impl = new TestServiceImpl();
+        impls.add(impl);
         servers.add(RpcServer.builder().transport("socket")
-            .address(new InetSocketAddress(a, port))
-            .addService(new TestServiceImpl().asService()).start());
+            .address(new InetSocketAddress(a, port)).addService(impl.asService()).start());
       }
       Target target = Target.parse("dns:///localhost:" + port);
       List<SocketAddress> resolved =
@@ -62,6 +66,19 @@ class DnsTargetTest {
         }
       }
       assertFalse(resolved.isEmpty());
+
+      // one client of the target: round_robin uses every address, so each server answers
+      try (RpcClient client = RpcClient.builder().target("dns:///localhost:" + port)
+          .transport("socket").connect()) {
+        TestService.BlockingInterface stub = TestService.newBlockingStub(client);
+        for (int i = 0; i < 20 * all.length; i++) {
+          stub.echo(new ClientController(), EchoRequest.newBuilder().setText("rr").build());
+        }
+      }
+      for (int i = 0; i < all.length; i++) {
+        assertTrue(impls.get(i).echoCount() > 1, "the server on " + all[i]
+            + " took no call of the dns:/// target");
+      }
     } finally {
       servers.forEach(RpcServer::close);
     }
