@@ -121,13 +121,9 @@ final class WarmPool implements Executor {
 
   /** Starts a worker unless there are already {@code maxThreads}; false if there are. */
   private boolean tryStartWorker() {
-    int n;
-    do {
-      n = live.get();
-      if (n >= maxThreads) {
-        return false;
-      }
-    } while (!live.compareAndSet(n, n + 1));
+    if (!countInThread()) {
+      return false;
+    }
     Worker w = new Worker();
     try {
       Thread t = threads.newThread(w);
@@ -141,6 +137,18 @@ final class WarmPool implements Executor {
       live.decrementAndGet();
       throw e;
     }
+  }
+
+  /** Counts one more live thread unless there are already {@code maxThreads}. */
+  private boolean countInThread() {
+    int n;
+    do {
+      n = live.get();
+      if (n >= maxThreads) {
+        return false;
+      }
+    } while (!live.compareAndSet(n, n + 1));
+    return true;
   }
 
   /** Takes no new tasks; queued ones still run; idle threads end. Returns at once. */
@@ -205,14 +213,7 @@ final class WarmPool implements Executor {
 
     /** Counts this worker in again after it decided to end; false if the pool is full. */
     private boolean restart() {
-      int n;
-      do {
-        n = live.get();
-        if (n >= maxThreads) {
-          return false;
-        }
-      } while (!live.compareAndSet(n, n + 1));
-      return true;
+      return countInThread();
     }
 
     /**
