@@ -290,8 +290,10 @@ public abstract class RobustnessSuite extends LoadBalancingSuite {
 
   @Test
   void aSlowlorisPeerIsClosedByTheHandshakeTimeout() throws Exception {
+    // long enough for a healthy client's whole handshake on a loaded machine (300 ms was not:
+    // the healthy connect below once failed so), far shorter than the trickle's 8 s
     RpcServer server = startServer(new TestServiceImpl(), false,
-        b -> b.handshakeTimeout(Duration.ofMillis(300)));
+        b -> b.handshakeTimeout(Duration.ofSeconds(1)));
     byte[] preface = RawConnection.preface(1,
         RawConnection.clientFields(framings().get(0), codec()));
     long start = System.nanoTime();
@@ -449,7 +451,15 @@ public abstract class RobustnessSuite extends LoadBalancingSuite {
   @Test
   void aSpentClientBudgetRefusesNewCallsLocallyAndRecovers() throws Exception {
     TestServiceImpl impl = new TestServiceImpl();
-    RpcServer server = startServer(impl, false, b -> { });
+    EchoResponse grown = EchoResponse.newBuilder()
+        .setPayload(ByteString.copyFrom(new byte[2 << 20])).build();
+    RpcServer server = startServer(impl, false, b -> b.intercept((c, request, next, done) -> {
+      if (request instanceof EchoRequest e && e.getText().equals("grow")) {
+        done.run(grown); // a small request, a large answer
+      } else {
+        next.handle(c, request, done);
+      }
+    }));
     long budget = 6L << 20; // holds five requests of 1 MiB, not six
     assertThrows(IllegalArgumentException.class, () -> connect(server, framings().get(0),
         b -> b.memoryBudget(1 << 20)), "a budget smaller than one max-size frame");
@@ -468,6 +478,12 @@ public abstract class RobustnessSuite extends LoadBalancingSuite {
     assertTrue(refused.getMessage().contains("client memory budget of " + budget + " bytes"),
         refused.getMessage());
     assertEquals(0, impl.echoCount(), "the refused call reached the server");
+    // a small request still fits, and its 2 MiB answer is read although it overruns the budget:
+    // reading stops only until responses are parsed, never for requests, which only it can end
+    ClientController grow = new ClientController();
+    grow.setTimeout(Duration.ofSeconds(WAIT_SECONDS)); // a client that stopped reading: DEADLINE
+    assertEquals(2 << 20, TestService.newBlockingStub(client)
+        .echo(grow, echo("grow", 16)).getPayload().size());
     for (ClientController c : held) {
       c.startCancel();
     }
