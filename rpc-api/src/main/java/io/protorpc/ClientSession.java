@@ -200,6 +200,7 @@ final class ClientSession extends Session
         }
         ClientCall call = calls.remove(e.callId());
         if (call != null) {
+          writer.answered(call);
           touchCalls();
           call.closedBy(e.status(), e, unprocessed
               ? ClientCall.Delivery.UNPROCESSED : ClientCall.Delivery.SENT);

@@ -2,7 +2,6 @@ package io.protorpc;
 
 import io.protorpc.spi.Threads;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -17,13 +16,14 @@ final class OwnedExecutor implements Executor, AutoCloseable {
   /** Platform pool size and queue bound on JDKs without virtual threads. */
   static final int POOL_THREADS = 64;
   static final int POOL_QUEUE = 10_000;
+  static final int POOL_KEEP_ALIVE_SECONDS = 5;
 
   private final Executor delegate;
-  private final ThreadPoolExecutor pool; // null unless we own a platform pool
+  private final Runnable shutdown; // null unless we own a platform pool
 
-  private OwnedExecutor(Executor delegate, ThreadPoolExecutor pool) {
+  private OwnedExecutor(Executor delegate, Runnable shutdown) {
     this.delegate = delegate;
-    this.pool = pool;
+    this.shutdown = shutdown;
   }
 
   static OwnedExecutor wrap(Executor userExecutor) {
@@ -41,13 +41,11 @@ final class OwnedExecutor implements Executor, AutoCloseable {
       ThreadFactory f = Threads.virtualOrDaemon(threadPrefix);
       return new OwnedExecutor(r -> f.newThread(r).start(), null);
     }
-    ThreadPoolExecutor p = new ThreadPoolExecutor(POOL_THREADS, POOL_THREADS, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(POOL_QUEUE), Threads.daemon(threadPrefix));
-    p.allowCoreThreadTimeOut(true);
-    if (runRejectedInline) {
-      p.setRejectedExecutionHandler((r, executor) -> r.run());
-    }
-    return new OwnedExecutor(p, p);
+    // Work goes to the thread idle last, so the ones idle longest are surplus to the load of the
+    // moment: they may end soon, leaving the threads of a burst gone seconds after it.
+    WarmPool p = new WarmPool(Threads.daemon(threadPrefix), POOL_THREADS, POOL_QUEUE,
+        POOL_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, runRejectedInline);
+    return new OwnedExecutor(p, p::shutdown);
   }
 
   /**
@@ -61,7 +59,7 @@ final class OwnedExecutor implements Executor, AutoCloseable {
     }
     ThreadPoolExecutor p = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
         new SynchronousQueue<>(), Threads.daemon(threadPrefix));
-    return new OwnedExecutor(p, p);
+    return new OwnedExecutor(p, p::shutdown);
   }
 
   @Override
@@ -72,8 +70,8 @@ final class OwnedExecutor implements Executor, AutoCloseable {
   /** Lets queued tasks finish but takes no new ones; returns at once. */
   @Override
   public void close() {
-    if (pool != null) {
-      pool.shutdown();
+    if (shutdown != null) {
+      shutdown.run();
     }
   }
 }

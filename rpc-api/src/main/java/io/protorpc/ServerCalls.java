@@ -1,5 +1,6 @@
 package io.protorpc;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
@@ -11,11 +12,13 @@ import io.protorpc.spi.LimitExceededException;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -57,6 +60,14 @@ final class ServerCalls {
       return null;
     }
 
+    /**
+     * True when {@link #respond} has written or copied the answer's payload by the time it returns
+     * (a stream connection's write does), so that its buffer may be reused after.
+     */
+    default boolean respondCopiesPayload() {
+      return false;
+    }
+
     /** False when nobody can receive an answer any more (the connection is closed). */
     default boolean canRespond() {
       return true;
@@ -68,6 +79,19 @@ final class ServerCalls {
      */
     void hold(long bytes);
   }
+
+  /**
+   * Responses of at least {@link #POOLED_MIN_BYTES} and at most this are serialized into a spare
+   * array, taken back once the connection has written them, instead of into a new array per call.
+   */
+  static final int POOLED_MAX_BYTES = 128 * 1024;
+  static final int POOLED_MIN_BYTES = 8 * 1024;
+  private static final int POOLED_ARRAYS = 2 * Runtime.getRuntime().availableProcessors();
+  /** Spare response arrays, shared by every server of the process: at most 512 KiB on 2 cores. */
+  private static final ArrayBlockingQueue<byte[]> SPARE_RESPONSE_ARRAYS =
+      new ArrayBlockingQueue<>(POOLED_ARRAYS);
+  /** Pooled arrays made so far; no more than the pool holds are ever made. */
+  private static final AtomicInteger POOLED_ARRAYS_MADE = new AtomicInteger();
 
   private final RpcServer server;
   private final Limits limits;
@@ -350,51 +374,87 @@ final class ServerCalls {
     Metadata metadata = call.controller.responseMetadata();
     Session.Compressed payload = new Session.Compressed("", null);
     long serialized = 0; // counted in the budget from serializing to written
-    if (status.isOk()) {
-      int size = response.getSerializedSize();
-      int max = Math.min(carrier.peerMaxMessageSize(), limits.maxMessageSize());
-      if (size > max) {
-        status = Status.of(StatusCode.RESOURCE_EXHAUSTED, "response of " + size
-            + " bytes exceeds the max message size of " + max + " bytes");
-      } else {
-        serialized = size;
-        carrier.hold(serialized);
-        try {
-          // the request's compressor if it had one, else the one the client prefers
-          Compressor c = call.compression.isEmpty()
-              ? carrier.responseCompressor() : server.compressors.get(call.compression);
-          payload = Session.compress(c,
-              server.compressionThreshold, ByteBuffer.wrap(response.toByteArray()));
-        } catch (IOException | RuntimeException ex) {
-          status = Status.of(StatusCode.INTERNAL, "compressing the response failed: " + ex);
+    try (SerializedResponse serializer = new SerializedResponse()) {
+      if (status.isOk()) {
+        int size = response.getSerializedSize();
+        int max = Math.min(carrier.peerMaxMessageSize(), limits.maxMessageSize());
+        if (size > max) {
+          status = Status.of(StatusCode.RESOURCE_EXHAUSTED, "response of " + size
+              + " bytes exceeds the max message size of " + max + " bytes");
+        } else {
+          serialized = size;
+          carrier.hold(serialized);
+          try {
+            // the request's compressor if it had one, else the one the client prefers
+            Compressor c = call.compression.isEmpty()
+                ? carrier.responseCompressor() : server.compressors.get(call.compression);
+            payload = Session.compress(c, server.compressionThreshold,
+                serializer.serialize(response, size, carrier.respondCopiesPayload()));
+          } catch (IOException | RuntimeException ex) {
+            status = Status.of(StatusCode.INTERNAL, "encoding the response failed: " + ex);
+          }
         }
       }
+      if (!status.isOk()) {
+        payload = new Session.Compressed("", null);
+        status = fitStatus(status);
+      }
+      int headerBytes = metadata.byteSize() + status.message().length()
+          + status.details().map(d -> d.getSerializedSize()).orElse(0);
+      if (headerBytes > carrier.peerMaxHeaderSize() - RpcClient.HEADER_MARGIN) {
+        status = Status.of(StatusCode.RESOURCE_EXHAUSTED, "response header of " + headerBytes
+            + " bytes exceeds the client's limit of " + carrier.peerMaxHeaderSize() + " bytes");
+        metadata = null;
+        payload = new Session.Compressed("", null);
+      }
+      // Until written, the response is held in its serialized form and again as what goes out
+      // (the compressed payload and its encoded frame): a peer that does not read its responses
+      // holds this connection's share of the budget.
+      long responseBytes = serialized
+          + (payload.payload() == null ? 0 : 2L * payload.payload().remaining());
+      carrier.hold(responseBytes - serialized);
+      try {
+        carrier.respond(Envelope.response(call.id, status, metadata, payload.compression(),
+            payload.payload()));
+      } catch (RuntimeException ex) {
+        LOG.log(System.Logger.Level.DEBUG, "could not send the response to call " + call.id, ex);
+      } finally {
+        carrier.hold(-responseBytes);
+      }
     }
-    if (!status.isOk()) {
-      payload = new Session.Compressed("", null);
-      status = fitStatus(status);
+  }
+
+  /**
+   * A response's bytes: serialized into a spare array when the carrier lets it be reused and the
+   * size suits (see {@link #POOLED_MAX_BYTES}), which {@link #close} gives back; else a new array.
+   */
+  private static final class SerializedResponse implements AutoCloseable {
+    private byte[] spare;
+
+    ByteBuffer serialize(Message response, int size, boolean reusable) throws IOException {
+      if (reusable && size >= POOLED_MIN_BYTES && size <= POOLED_MAX_BYTES) {
+        spare = SPARE_RESPONSE_ARRAYS.poll();
+        if (spare == null && POOLED_ARRAYS_MADE.get() < POOLED_ARRAYS
+            && POOLED_ARRAYS_MADE.getAndIncrement() < POOLED_ARRAYS) {
+          spare = new byte[POOLED_MAX_BYTES];
+        }
+      }
+      if (spare == null) { // not for the pool, or every pooled array is in use right now
+        return ByteBuffer.wrap(response.toByteArray());
+      }
+      CodedOutputStream out = CodedOutputStream.newInstance(spare, 0, size);
+      response.writeTo(out);
+      out.checkNoSpaceLeft();
+      return ByteBuffer.wrap(spare, 0, size);
     }
-    int headerBytes = metadata.byteSize() + status.message().length()
-        + status.details().map(d -> d.getSerializedSize()).orElse(0);
-    if (headerBytes > carrier.peerMaxHeaderSize() - RpcClient.HEADER_MARGIN) {
-      status = Status.of(StatusCode.RESOURCE_EXHAUSTED, "response header of " + headerBytes
-          + " bytes exceeds the client's limit of " + carrier.peerMaxHeaderSize() + " bytes");
-      metadata = null;
-      payload = new Session.Compressed("", null);
-    }
-    // Until written, the response is held in its serialized form and again as what goes out (the
-    // compressed payload and its encoded frame): a peer that does not read its responses holds
-    // this connection's share of the budget.
-    long responseBytes = serialized
-        + (payload.payload() == null ? 0 : 2L * payload.payload().remaining());
-    carrier.hold(responseBytes - serialized);
-    try {
-      carrier.respond(Envelope.response(call.id, status, metadata, payload.compression(),
-          payload.payload()));
-    } catch (RuntimeException ex) {
-      LOG.log(System.Logger.Level.DEBUG, "could not send the response to call " + call.id, ex);
-    } finally {
-      carrier.hold(-responseBytes);
+
+    /** After the response was written: its array may serve the next one. */
+    @Override
+    public void close() {
+      if (spare != null) {
+        SPARE_RESPONSE_ARRAYS.offer(spare);
+        spare = null;
+      }
     }
   }
 

@@ -222,6 +222,11 @@ final class ServerSession extends Session {
     }
 
     @Override
+    public boolean respondCopiesPayload() {
+      return true; // Connection.write: the transport no longer uses the buffers once it returns
+    }
+
+    @Override
     public boolean canRespond() {
       return !isClosed();
     }

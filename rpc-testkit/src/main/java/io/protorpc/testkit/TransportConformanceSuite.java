@@ -152,6 +152,41 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
   }
 
   /**
+   * Responses of the sizes the server serializes into reused arrays (8 to 128 KiB), many at once,
+   * each with bytes of its own: every answer carries exactly its own request's payload, so no
+   * array is reused before the connection has written what it held.
+   */
+  @ParameterizedTest
+  @MethodSource("framings")
+  void concurrentLargeResponsesKeepTheirOwnBytes(String framing) throws Exception {
+    RpcServer server = server(new TestServiceImpl());
+    RpcClient client = client(server, framing);
+    TestService.Interface stub = TestService.newStub(client);
+    int calls = 200;
+    CountDownLatch done = new CountDownLatch(calls);
+    Map<Integer, String> wrong = new ConcurrentHashMap<>();
+    for (int i = 0; i < calls; i++) {
+      int n = i;
+      byte[] payload = new byte[8 * 1024 + (n * 631) % (120 * 1024)];
+      new java.util.Random(n).nextBytes(payload);
+      EchoRequest r = EchoRequest.newBuilder().setText("call-" + n)
+          .setPayload(ByteString.copyFrom(payload)).build();
+      ClientController c = new ClientController();
+      stub.echo(c, r, response -> {
+        if (response == null) {
+          wrong.put(n, "failed: " + c.status());
+        } else if (!response.getPayload().equals(r.getPayload())) {
+          wrong.put(n, "other bytes (" + response.getText() + ")");
+        }
+        done.countDown();
+      });
+    }
+    assertTrue(done.await(WAIT_SECONDS, TimeUnit.SECONDS),
+        () -> "only " + (calls - done.getCount()) + " callbacks ran");
+    assertEquals(Map.of(), wrong);
+  }
+
+  /**
    * {@link RpcServer.Builder#directExecutor()}: blocking handlers run on the transport's own
    * threads, and concurrent calls of every size, large enough to fill socket buffers, are still
    * all answered (a transport whose write waited for the peer on its reading thread would stall).

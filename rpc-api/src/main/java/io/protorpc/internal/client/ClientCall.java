@@ -85,6 +85,7 @@ public final class ClientCall {
   private volatile Clock.Timer deadlineTimer;
   private volatile long streamId;
   private volatile Place writtenOn; // the connection its request was last handed to
+  private volatile long writtenAsFrame; // the number of its request among that writer's frames
   private Router router;
   private boolean resent; // touched by one thread at a time: whoever holds the call's place
   private int unsentRetries; // likewise
@@ -196,7 +197,18 @@ public final class ClientCall {
 
   /** The writer of {@code connection} is writing the request (a failed write may have sent it). */
   public void markRequestWritten(Place connection) {
+    markRequestWritten(connection, 0);
+  }
+
+  /** As {@link #markRequestWritten(Place)}, noting which of the writer's frames the request is. */
+  public void markRequestWritten(Place connection, long frameNumber) {
+    writtenAsFrame = frameNumber;
     writtenOn = connection;
+  }
+
+  /** Which of its writer's frames the request was, as given to {@link #markRequestWritten}. */
+  public long requestFrameNumber() {
+    return writtenAsFrame;
   }
 
   /** Whether the call is (still) in {@code p}: a writer skips requests of calls that left it. */

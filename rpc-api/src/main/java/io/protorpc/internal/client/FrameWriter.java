@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The one writer of a client connection: requests, cancels and control frames are queued here
@@ -21,11 +22,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Because a call's {@code REQUEST} is queued before the call can be cancelled on this
  * connection, its {@code CANCEL} always comes after it. A request whose call has already ended
  * when its turn comes is not written at all, and neither is its cancel.
+ *
+ * <p>One exception to "only the I/O thread writes", which saves the hand-off to it on a
+ * latency-bound call: a small request queued while the writer is idle and the peer has proven it
+ * read every frame written before (it answered the last of them) is written on the caller's
+ * thread. Such a write cannot wait for the peer: nothing of ours is left in the network's
+ * buffers, and the request is far smaller than them.
  */
 public final class FrameWriter {
   /** Most frames, and about the most payload bytes, one write gathers. */
   static final int MAX_BATCH_FRAMES = 64;
   static final int MAX_BATCH_BYTES = 256 * 1024;
+  /** Largest request payload written on the caller's thread (see the class comment). */
+  static final int WRITE_HERE_MAX_BYTES = 8 * 1024;
 
   /** Where the frames go: the connection. */
   public interface Sink {
@@ -46,6 +55,10 @@ public final class FrameWriter {
   private final Queue<Entry> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger pending = new AtomicInteger();
   private volatile IOException broken; // set once; from then on nothing is written
+  /** Frames handed to the sink so far; written by the one drainer, read when a drain starts. */
+  private volatile long framesWritten;
+  /** The highest frame number the peer has shown it read, by answering the request in it. */
+  private final AtomicLong framesRead = new AtomicLong();
 
   /** @param connection the place whose calls' requests this writer writes */
   public FrameWriter(Executor executor, Sink sink, ClientCall.Place connection) {
@@ -54,9 +67,32 @@ public final class FrameWriter {
     this.connection = connection;
   }
 
-  /** Queues a registered call's request. */
+  /**
+   * Queues a registered call's request; writes it at once on this thread when it is small, the
+   * writer idle and every frame written before proven read (see the class comment).
+   */
   public void request(ClientCall call, Envelope frame) {
-    enqueue(new Entry(Kind.REQUEST, call, frame));
+    Entry e = new Entry(Kind.REQUEST, call, frame);
+    queue.add(e);
+    if (pending.getAndIncrement() == 0) {
+      // this thread holds the drain now: nobody else writes, so the counts below are still
+      if (queue.peek() == e && broken == null && framesRead.get() == framesWritten
+          && (frame.payload() == null || frame.payload().remaining() <= WRITE_HERE_MAX_BYTES)) {
+        drain(true);
+      } else {
+        startDrain();
+      }
+    }
+  }
+
+  /**
+   * The peer answered {@code call}, whose request was written here: it has read that frame and
+   * every frame before it.
+   */
+  public void answered(ClientCall call) {
+    if (call.requestWrittenOn(connection)) {
+      framesRead.accumulateAndGet(call.requestFrameNumber(), Math::max);
+    }
   }
 
   /** Queues a one-way call's request; the call completes once it is written (or fails). */
@@ -77,13 +113,17 @@ public final class FrameWriter {
   private void enqueue(Entry e) {
     queue.add(e);
     if (pending.getAndIncrement() == 0) {
-      try {
-        executor.execute(this::drain);
-      } catch (RejectedExecutionException closing) {
-        // the client is closing: nothing more is written, but every one-way call still ends
-        fail(new IOException("client closed"));
-        drain();
-      }
+      startDrain();
+    }
+  }
+
+  private void startDrain() {
+    try {
+      executor.execute(() -> drain(false));
+    } catch (RejectedExecutionException closing) {
+      // the client is closing: nothing more is written, but every one-way call still ends
+      fail(new IOException("client closed"));
+      drain(false);
     }
   }
 
@@ -94,21 +134,27 @@ public final class FrameWriter {
     }
   }
 
-  /** Writes everything queued, batch by batch, until the queue stays empty. */
-  private void drain() {
-    List<Envelope> frames = new ArrayList<>();
-    List<ClientCall> oneWays = new ArrayList<>();
+  /**
+   * Writes everything queued, batch by batch, until the queue stays empty. {@code here}: on a
+   * caller's thread, which writes only the first entry (its own) and leaves the rest, possibly
+   * large, to the I/O executor.
+   */
+  private void drain(boolean here) {
+    List<Envelope> frames = new ArrayList<>(here ? 1 : 16);
+    List<ClientCall> oneWays = new ArrayList<>(0);
     int missed = 1;
+    int polled = 0;
     while (true) {
       int bytes = 0;
       Entry e;
-      while ((e = queue.poll()) != null) {
+      while ((!here || polled++ == 0) && (e = queue.poll()) != null) {
         switch (e.kind) {
           case REQUEST -> {
             if (e.call.isDone() || !e.call.isIn(connection)) {
               continue; // ended (or moved on) before its turn: the server need never see it
             }
-            e.call.markRequestWritten(connection); // before the write, which may fail half-way
+            // before the write, which may fail half-way
+            e.call.markRequestWritten(connection, framesWritten + frames.size() + 1);
           }
           case ONE_WAY -> {
             if (e.call.isDone() || !e.call.isIn(connection)) {
@@ -135,6 +181,10 @@ public final class FrameWriter {
       if (missed == 0) {
         return;
       }
+      if (here) {
+        startDrain(); // others queued meanwhile: theirs is the I/O thread's to write
+        return;
+      }
     }
   }
 
@@ -142,6 +192,7 @@ public final class FrameWriter {
     if (frames.isEmpty()) {
       return;
     }
+    framesWritten += frames.size(); // the drainer's alone
     IOException failure = broken;
     if (failure == null) {
       try {

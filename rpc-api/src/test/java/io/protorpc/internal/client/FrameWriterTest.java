@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The per-connection writer: order, skipping what ended before its turn, batching, failure. */
@@ -19,6 +20,7 @@ class FrameWriterTest {
   private final List<List<String>> writes = new ArrayList<>();
   private final List<IOException> failures = new ArrayList<>();
   private IOException nextFailure;
+  private Runnable duringWrite; // another thread's work while a write is in progress
   private final ClientCall.Place place = new ClientCall.Place() {
     @Override
     public void remove(ClientCall call, boolean tellServer) { }
@@ -33,6 +35,11 @@ class FrameWriterTest {
     public void write(List<Envelope> frames) throws IOException {
       if (nextFailure != null) {
         throw nextFailure;
+      }
+      Runnable r = duringWrite;
+      duringWrite = null;
+      if (r != null) {
+        r.run();
       }
       List<String> batch = new ArrayList<>();
       for (Envelope e : frames) {
@@ -49,6 +56,17 @@ class FrameWriterTest {
   private final FakeClock clock = new FakeClock();
   private final List<Status> outcomes = new ArrayList<>();
 
+  /**
+   * Most tests check the queue, so they start with a frame the peer has not yet shown it read (a
+   * ping): while there is one, no request is written on the caller's thread.
+   */
+  @BeforeEach
+  void aFrameNotYetProvenRead() {
+    writer.control(Envelope.control(Envelope.Kind.PING, 0, null, ByteBuffer.allocate(8)));
+    io.runAll();
+    writes.clear();
+  }
+
   private ClientCall call(boolean oneWay) {
     ClientCall c = new ClientCall("s", "m", Metadata.empty(), ByteBuffer.allocate(1), "", 1, oneWay,
         false, 0, clock, (status, response) -> outcomes.add(status));
@@ -57,11 +75,57 @@ class FrameWriterTest {
   }
 
   private static Envelope request(long id) {
-    return Envelope.request(id, "s", "m", 0, Metadata.empty(), "", ByteBuffer.allocate(1));
+    return request(id, 1);
+  }
+
+  private static Envelope request(long id, int payloadBytes) {
+    return Envelope.request(id, "s", "m", 0, Metadata.empty(), "",
+        ByteBuffer.allocate(payloadBytes));
+  }
+
+  /** Writes request {@code id} through the I/O executor and has the peer answer it. */
+  private void writtenAndAnswered(long id) {
+    ClientCall c = call(false);
+    writer.request(c, request(id));
+    io.runAll();
+    writer.answered(c);
+    writes.clear();
   }
 
   private static Envelope cancel(long id) {
     return Envelope.control(Envelope.Kind.CANCEL, id, null, null);
+  }
+
+  @Test
+  void aSmallRequestIsWrittenOnTheCallersThreadOnceThePeerReadEverythingBefore() {
+    writtenAndAnswered(1); // its answer shows the peer read the ping and request 1
+    writer.request(call(false), request(2));
+    assertEquals(List.of(List.of("REQUEST 2")), writes, "written at once, on this thread");
+    assertEquals(0, io.queued(), "no hand-off to the I/O executor");
+  }
+
+  @Test
+  void aLargeRequestOrAnUnansweredFrameBeforeItSendsItToTheIoExecutor() {
+    writtenAndAnswered(1);
+    writer.request(call(false), request(2, FrameWriter.WRITE_HERE_MAX_BYTES + 1));
+    assertEquals(List.of(), writes, "a large request may wait for the peer: not on the caller");
+    io.runAll();
+    writes.clear();
+    // request 2 is written but unanswered: the peer may not be reading
+    writer.request(call(false), request(3));
+    assertEquals(List.of(), writes);
+    assertEquals(1, io.queued());
+  }
+
+  @Test
+  void whatOthersQueueDuringAWriteOnTheCallersThreadIsLeftToTheIoExecutor() {
+    writtenAndAnswered(1);
+    duringWrite = () -> writer.request(call(false), request(3, 1 << 20)); // another caller
+    writer.request(call(false), request(2));
+    assertEquals(List.of(List.of("REQUEST 2")), writes, "the caller wrote its own request only");
+    assertEquals(1, io.queued());
+    io.runAll();
+    assertEquals(List.of(List.of("REQUEST 2"), List.of("REQUEST 3")), writes);
   }
 
   @Test
