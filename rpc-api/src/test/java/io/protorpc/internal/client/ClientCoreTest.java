@@ -68,28 +68,13 @@ class ClientCoreTest {
   enum Event { RESPONSE, DEADLINE, CANCEL, CLOSE, CONNECTED }
 
   static Stream<List<Event>> ordersOnAConnection() {
-    return permutations(List.of(Event.RESPONSE, Event.DEADLINE, Event.CANCEL, Event.CLOSE));
+    return Permutations.of(List.of(Event.RESPONSE, Event.DEADLINE, Event.CANCEL, Event.CLOSE));
   }
 
   static Stream<List<Event>> ordersWhileConnecting() {
-    return permutations(List.of(Event.CONNECTED, Event.DEADLINE, Event.CANCEL, Event.CLOSE));
+    return Permutations.of(List.of(Event.CONNECTED, Event.DEADLINE, Event.CANCEL, Event.CLOSE));
   }
 
-  private static Stream<List<Event>> permutations(List<Event> events) {
-    if (events.size() <= 1) {
-      return Stream.of(events);
-    }
-    return events.stream().flatMap(first -> {
-      List<Event> rest = new ArrayList<>(events);
-      rest.remove(first);
-      return permutations(rest).map(tail -> {
-        List<Event> order = new ArrayList<>();
-        order.add(first);
-        order.addAll(tail);
-        return order;
-      });
-    });
-  }
 
   private static StatusCode codeOf(Event e) {
     return switch (e) {

@@ -309,24 +309,9 @@ class RetryTest {
 
   static Stream<List<Event>> orders() {
     List<Event> all = List.of(Event.values());
-    return permutations(all);
+    return Permutations.of(all);
   }
 
-  private static Stream<List<Event>> permutations(List<Event> events) {
-    if (events.size() <= 1) {
-      return Stream.of(events);
-    }
-    return events.stream().flatMap(first -> {
-      List<Event> rest = new ArrayList<>(events);
-      rest.remove(first);
-      return permutations(rest).map(tail -> {
-        List<Event> order = new ArrayList<>();
-        order.add(first);
-        order.addAll(tail);
-        return order;
-      });
-    });
-  }
 
   /**
    * A call waits out its backoff while the retry timer, the server's answer to the retry, a
