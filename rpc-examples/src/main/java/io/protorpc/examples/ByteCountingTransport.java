@@ -7,7 +7,6 @@ import io.protorpc.spi.Transport;
 import io.protorpc.spi.TransportOptions;
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
@@ -129,10 +128,12 @@ public final class ByteCountingTransport implements Transport {
     public void write(ByteBuffer... buffers) throws IOException {
       long n = 0;
       for (ByteBuffer b : buffers) {
-        n += b.remaining(); // counted before: the transport may move the positions
+        n += b.remaining(); // summed before: the transport may move the positions
       }
+      // Counted when handed over, not when write returns: the peer may answer, and the caller
+      // see the answer, before a preempted writer thread returns from write.
+      counts.wrote(n);
       delegate.write(buffers);
-      counts.wrote(n); // only once written
     }
 
     @Override
