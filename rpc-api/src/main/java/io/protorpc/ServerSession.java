@@ -41,6 +41,8 @@ final class ServerSession extends Session {
   private volatile Compressor responseCompressor;
   /** This connection's share of the server's memory budget (see {@link #hold}). */
   private final AtomicLong held = new AtomicLong();
+  /** The part of {@link #held} that is the unfinished frame being read. */
+  private final AtomicLong partial = new AtomicLong();
   private boolean readingPaused; // guarded by this
 
   ServerSession(RpcServer server, Connection connection) {
@@ -54,6 +56,7 @@ final class ServerSession extends Session {
 
   @Override
   void onPartialFrameBytes(long delta) {
+    partial.addAndGet(delta);
     hold(delta);
   }
 
@@ -76,7 +79,9 @@ final class ServerSession extends Session {
    * anything while the whole budget is spent; reads again at or below half its share once the
    * budget has room (the server calls this for paused connections when memory frees). A share is
    * at least two max-size frames, so a connection holding no more than one unfinished frame,
-   * which only reading can finish or free (its peer may even be gone), always reads again then.
+   * which only reading can finish or free (its peer may even be gone), always reads again then;
+   * for that, the unfinished frame counts at most one max-size frame here, as its count also
+   * holds what its framing adds on the wire (a length prefix, COBS code bytes).
    * A connection holding nothing reads on even while the budget is spent: its small calls are
    * answered, refused.
    */
@@ -85,7 +90,8 @@ final class ServerSession extends Session {
     boolean pause;
     synchronized (this) {
       long share = server.perConnectionBudget;
-      pause = (readingPaused ? h > share / 2 : h >= share)
+      long framingOverhead = Math.max(0, partial.get() - limits.maxFrameSize());
+      pause = (readingPaused ? h - framingOverhead > share / 2 : h >= share)
           || (h > 0 && server.budget.exhausted());
       if (pause == readingPaused) {
         return;

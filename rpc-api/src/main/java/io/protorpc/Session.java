@@ -33,7 +33,9 @@ abstract class Session implements ConnectionHandler {
   volatile Connection connection;
   private final Preface.Decoder prefaceDecoder = new Preface.Decoder();
   private FrameDecoder frameDecoder;
-  // Bytes of unfinished frames, as the reader sees them (reader thread only; see accountPartial).
+  // Bytes of unfinished frames, as the reader sees them (reader thread only; see accountPartial):
+  // what arrived of them, and what is counted (that, or the decoder's buffer if larger).
+  private long partialArrived;
   private long partialBytes;
   private long frameBytesThisRead;
   private boolean frameEndedThisRead;
@@ -259,12 +261,14 @@ abstract class Session implements ConnectionHandler {
    */
   private void accountPartial(int bytes) {
     long before = partialBytes;
-    long after = !frameDecoder.hasPartialFrame() ? 0
-        : frameEndedThisRead ? Math.max(0, bytes - frameBytesThisRead) : before + bytes;
-    if (after > 0) {
-      // a decoder may size its buffer ahead of the bytes (length framing: up to 8x): count that
-      after = Math.max(after, frameDecoder.bufferedCapacity());
-    }
+    long arrived = !frameDecoder.hasPartialFrame() ? 0
+        : frameEndedThisRead ? Math.max(0, bytes - frameBytesThisRead) : partialArrived + bytes;
+    partialArrived = arrived;
+    // A decoder may size its buffer ahead of the bytes (length framing: up to 8x): count that.
+    // The larger of the two, never their sum: adding new bytes to a count that had already taken
+    // the buffer's size counted the frame up to twice (a server with a budget under eight
+    // frames then paused a connection holding one frame, and never let it read again).
+    long after = arrived > 0 ? Math.max(arrived, frameDecoder.bufferedCapacity()) : 0;
     frameEndedThisRead = false;
     frameBytesThisRead = 0;
     partialBytes = after;
@@ -300,6 +304,7 @@ abstract class Session implements ConnectionHandler {
     if (partialBytes != 0) {
       onPartialFrameBytes(-partialBytes); // on the reader too: the transport calls it there
       partialBytes = 0;
+      partialArrived = 0;
     }
     onConnectionClosed(cause);
   }

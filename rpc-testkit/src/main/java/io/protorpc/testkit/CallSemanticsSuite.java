@@ -355,22 +355,34 @@ public abstract class CallSemanticsSuite extends ClientResilienceSuite {
   @MethodSource("framings")
   void gracefulShutdownFinishesInFlightCallsAndRefusesNewConnections(String framing)
       throws Exception {
-    RpcServer server = server(new TestServiceImpl());
-    RpcClient client = connect(server, framing, b -> { });
+    // The calls are held on the server until the test lets them go, so all five are in flight
+    // when the server shuts down however slow the machine (timed 300 ms calls could end before
+    // the last one arrived, at a load average of 15-45 on 2 cores).
     int calls = 5;
+    CountDownLatch arrived = new CountDownLatch(calls);
+    List<Runnable> held = new CopyOnWriteArrayList<>();
+    ServerInterceptor gate = (controller, request, next, done) -> {
+      held.add(() -> next.handle(controller, request, done));
+      arrived.countDown();
+    };
+    RpcServer server = startServer(new TestServiceImpl(), false, b -> b.intercept(gate));
+    RpcClient client = connect(server, framing, b -> { });
     CountDownLatch done = new CountDownLatch(calls);
     List<ClientController> controllers = new ArrayList<>();
     for (int i = 0; i < calls; i++) {
       ClientController c = new ClientController();
       controllers.add(c);
-      TestService.newStub(client).delay(c, delay(300, "d" + i), r -> done.countDown());
+      TestService.newStub(client).echo(c, echo("d" + i, 10), r -> done.countDown());
     }
-    assertTrue(waitUntil(() -> server.callsInFlight() == calls));
+    assertTrue(arrived.await(WAIT_SECONDS, TimeUnit.SECONDS), "the calls never reached the server");
+    assertEquals(calls, server.callsInFlight());
     server.shutdown();
     IOException refused = assertThrows(IOException.class, () -> RpcClient.builder()
         .address(server.localAddress()).transport(clientTransport()).framing(framing)
         .codec(codec()).connect().close());
     assertTrue(refused.getMessage().contains("shutting down"), refused.getMessage());
+    assertFalse(server.isTerminated(), "terminated with calls in flight");
+    held.forEach(Runnable::run);
     assertTrue(done.await(WAIT_SECONDS, TimeUnit.SECONDS));
     for (ClientController c : controllers) {
       assertFalse(c.failed(), () -> "in-flight call failed: " + c.status());

@@ -45,8 +45,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Part of {@link TransportConformanceSuite}.
  */
 public abstract class ClientResilienceSuite extends RobustnessSuite {
-  /** How late after its deadline a call may end: the invariant's small bound. */
-  static final long LATE_MILLIS = 1_000;
+  /**
+   * How late after its deadline a call may end in these real-time tests. What they catch, a
+   * deadline that froze behind a blocked write or a call that never ends, is late by far more
+   * (until {@link #WAIT_SECONDS}); a correct client that is merely starved of CPU is late by the
+   * scheduler's delay, which on a CI machine with a load average of 15-45 on 2 cores exceeded a
+   * second (a whole-JVM stall of 1.2 s was seen). So the bound is generous; that a deadline fires
+   * exactly when it is due is proven with a fake clock, in rpc-api's ClientCoreTest and RetryTest.
+   */
+  static final long LATE_MILLIS = 5_000;
 
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
@@ -210,19 +217,30 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
   void aServerThatNeverSpeaksHoldsNoCallerPastItsDeadline() throws Exception {
     socketLevelProbe();
     int port = freeLoopbackPort();
+    // a connect timeout far past LATE_MILLIS: a call or a close() that waited for the attempt
+    // would be late by that much, not by a starved scheduler's second or two
     RpcClient client = clientWhoseServerWent(port, b -> b.transportOptions(
-        TransportOptions.builder().connectTimeout(Duration.ofSeconds(3)).build()));
+        TransportOptions.builder().connectTimeout(Duration.ofSeconds(WAIT_SECONDS)).build()));
     try (ServerSocket blackHole = new ServerSocket()) {
       blackHole.setReuseAddress(true);
       blackHole.bind(new InetSocketAddress(LOOPBACK, port), 50); // the kernel accepts; nobody reads
       ClientController c = new ClientController().setTimeout(Duration.ofMillis(200));
       CompletableFuture<EchoResponse> f = new CompletableFuture<>();
+      java.util.concurrent.atomic.AtomicBoolean returned =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      CompletableFuture<Boolean> endedAfterReturn = new CompletableFuture<>();
       long start = System.nanoTime();
-      TestService.newStub(client).echo(c, echo("hello?", 1), f::complete);
-      long returnedAfter = millisSince(start);
-      assertTrue(returnedAfter < 200, "callMethod blocked for " + returnedAfter + " ms");
+      TestService.newStub(client).echo(c, echo("hello?", 1), r -> {
+        endedAfterReturn.complete(returned.get());
+        f.complete(r);
+      });
+      returned.set(true);
+      // The event, not a stopwatch: a callMethod that waited for the connection or for the
+      // deadline returns only after the call ended.
       assertNull(f.get(WAIT_SECONDS, TimeUnit.SECONDS));
       long took = millisSince(start);
+      assertTrue(endedAfterReturn.get(), "callMethod blocked until the call ended, " + took
+          + " ms");
       assertEquals(StatusCode.DEADLINE_EXCEEDED, c.status().code(), c.status().toString());
       assertTrue(c.status().message().contains("while connecting to"), c.status().toString());
       assertTrue(took <= 200 + LATE_MILLIS, "ended after " + took + " ms");
@@ -350,9 +368,11 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
     RpcClient client = connect(server, framings().get(0), b -> b.idleTimeout(Duration.ofMillis(5))
         .reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(20)));
     java.util.Random random = new java.util.Random(11);
-    long stopAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    // a number of calls, not a time: "at least 20 in 3 s" can fail on a starved machine
+    int calls = 150;
+    long stopAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
     int made = 0;
-    while (made < 300 && System.nanoTime() < stopAt) {
+    while (made < calls && System.nanoTime() < stopAt) {
       ClientController c = new ClientController().setTimeout(Duration.ofSeconds(WAIT_SECONDS));
       EchoResponse r = asyncEcho(client, c, echo("n" + made, 1));
       assertEquals("n" + made, r == null ? c.status().toString() : r.getText(),
@@ -360,7 +380,7 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
       made++;
       Thread.sleep(random.nextInt(20));
     }
-    assertTrue(made >= 20, "only " + made + " calls in 3 s");
+    assertEquals(calls, made, "only " + made + " calls in " + WAIT_SECONDS + " s");
   }
 
   // ---------------------------------------------------------------- errors that say what happened
@@ -385,7 +405,9 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
     javax.net.ssl.SSLContext serverTls = TestCertificates.get().serverContext();
     javax.net.ssl.SSLContext clientTls = TestCertificates.get().clientContextWithoutCertificate();
     RpcServer server = startServer(new TestServiceImpl(), false, b -> b.tls(serverTls, false));
-    try (Trickle trickle = new Trickle((InetSocketAddress) server.localAddress(), 20)) {
+    // 50 ms a byte: the server's handshake flight (over 700 bytes) takes over 35 s, far past the
+    // bound below, were the timeout per read
+    try (Trickle trickle = new Trickle((InetSocketAddress) server.localAddress(), 50)) {
       long start = System.nanoTime();
       assertThrows(IOException.class, () -> clientFor(trickle.address())
           .tls(clientTls)
@@ -403,8 +425,8 @@ public abstract class ClientResilienceSuite extends RobustnessSuite {
    * A server on one port that is killed, restarted, stalled (handshakes, then stops reading),
    * black-holed (the kernel accepts, nobody speaks) and drained (graceful shutdown), while 64
    * callers make calls with random deadlines through clients that are closed and replaced
-   * mid-flight. Every call completes exactly once, none later than its deadline + 1 s, and no
-   * client thread or socket is left behind. Bounded: about 8 s of chaos.
+   * mid-flight. Every call completes exactly once, none later than its deadline + {@link
+   * #LATE_MILLIS}, and no client thread or socket is left behind. Bounded: about 8 s of chaos.
    */
   @org.junit.jupiter.api.Test
   void chaosEveryCallEndsOnceByItsDeadlineAndNothingIsLeftBehind() throws Exception {

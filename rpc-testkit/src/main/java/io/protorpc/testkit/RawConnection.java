@@ -214,14 +214,19 @@ public final class RawConnection implements Closeable {
 
   /** Encodes and sends one envelope with the handshaken framing and codec. */
   public void send(Envelope envelope) throws IOException {
+    write(encode(envelope));
+  }
+
+  /** One envelope as the handshaken framing and codec put it on the wire, to send in parts. */
+  public byte[] encode(Envelope envelope) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     for (ByteBuffer b : framing.encode(codec.encode(envelope))) {
       ByteBuffer d = b.duplicate();
       byte[] chunk = new byte[d.remaining()];
       d.get(chunk);
-      bytes.write(chunk);
+      bytes.writeBytes(chunk);
     }
-    write(bytes.toByteArray());
+    return bytes.toByteArray();
   }
 
   /**

@@ -453,6 +453,85 @@ public abstract class RobustnessSuite extends LoadBalancingSuite {
   }
 
   /**
+   * A server whose budget is three max-size frames, so that a connection's share is two: a
+   * connection holds a call of 50,000 bytes while a nearly whole max-size frame arrives in two
+   * parts, then the held call is answered, and the frame's last byte comes: it must be read, and
+   * both calls answered. Two bugs kept that connection paused for good. The server counted the
+   * frame's bytes on top of the buffer it had already counted for them (up to twice the frame),
+   * so it paused at its share. And the answer, held while written, spends the budget for a moment,
+   * which pauses a connection holding anything; once it is written the connection reads again
+   * only at half its share, one max-size frame, which one unfinished frame plus its framing's
+   * overhead on the wire (COBS code bytes: the delimiter framing) exceeds.
+   */
+  @ParameterizedTest
+  @MethodSource("framings")
+  void aNearlyWholeFrameArrivingInPartsUnderASmallBudgetIsReadToItsEnd(String framingName)
+      throws Exception {
+    int maxMessage = 64 * 1024;
+    int maxHeader = 64; // the least, so that a message can nearly fill a frame
+    int frame = maxMessage + maxHeader;
+    java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+    List<Runnable> held = new CopyOnWriteArrayList<>();
+    ServerInterceptor holdOne = (c, request, next, done) -> {
+      if (((EchoRequest) request).getText().equals("held")) {
+        held.add(() -> next.handle(c, request, done));
+        holding.countDown();
+      } else {
+        next.handle(c, request, done);
+      }
+    };
+    RpcServer server = startServer(new TestServiceImpl(), false, b -> b.maxMessageSize(maxMessage)
+        .maxHeaderSize(maxHeader).memoryBudget(3L * frame).intercept(holdOne));
+    RawConnection raw = closeAfterTest(raw(server));
+    assertEquals("ok", raw.handshake(PluginRegistry.find(Framing.class, framingName),
+        PluginRegistry.find(Codec.class, codec())).get("status"));
+    String service = TestService.getDescriptor().getFullName();
+    raw.send(Envelope.request(1, service, "Echo", 0, null, "",
+        echo("held", 50_000).toByteString().asReadOnlyByteBuffer()));
+    assertTrue(holding.await(WAIT_SECONDS, TimeUnit.SECONDS), "the held call never arrived");
+    byte[] noZeros = new byte[maxMessage - 20]; // COBS adds a byte per 254 non-zero ones
+    java.util.Arrays.fill(noZeros, (byte) 7);
+    EchoRequest bigRequest = EchoRequest.newBuilder().setText("big")
+        .setPayload(ByteString.copyFrom(noZeros)).build();
+    byte[] big = raw.encode(Envelope.request(3, service, "Echo", 0, null, "",
+        bigRequest.toByteString().asReadOnlyByteBuffer()));
+    assertTrue(bigRequest.getSerializedSize() <= maxMessage && big.length > frame - 100,
+        big.length + " bytes");
+    long before = server.memoryInUse();
+    int first = 40_000;
+    raw.write(java.util.Arrays.copyOfRange(big, 0, first));
+    assertTrue(waitUntil(() -> server.memoryInUse() >= before + first),
+        () -> "the frame's first part was not read: " + server.memoryInUse() + " bytes in use");
+    // all but the last two bytes; a transport may still read once after a pause (a read it had
+    // already started), so the last two come one at a time, each waited for
+    raw.write(java.util.Arrays.copyOfRange(big, first, big.length - 2));
+    assertTrue(waitUntil(() -> server.memoryInUse() >= before + big.length - 2),
+        () -> "the frame's second part was not read: " + server.memoryInUse() + " bytes in use");
+    long partial = server.memoryInUse() - before;
+    held.forEach(Runnable::run);
+    assertTrue(waitUntil(() -> server.memoryInUse() == partial),
+        () -> "the held call's bytes were not let go: " + server.memoryInUse() + " bytes in use");
+    raw.write(new byte[] {big[big.length - 2]});
+    assertTrue(waitUntil(() -> server.memoryInUse() == partial + 1),
+        () -> "the server stopped reading: " + server.memoryInUse() + " bytes in use");
+    raw.write(new byte[] {big[big.length - 1]});
+    java.util.Set<Long> answered = new java.util.HashSet<>();
+    for (int i = 0; i < 2; i++) {
+      Envelope e;
+      try {
+        e = raw.receive();
+      } catch (java.net.SocketTimeoutException stillPaused) {
+        throw new AssertionError("the server stopped reading before the frame's last byte ("
+            + server.memoryInUse() + " bytes in use; answered: " + answered + ")", stillPaused);
+      }
+      assertEquals(Envelope.Kind.RESPONSE, e.kind());
+      assertEquals(StatusCode.OK, e.status().code(), e.status().toString());
+      answered.add(e.callId());
+    }
+    assertEquals(java.util.Set.of(1L, 3L), answered);
+  }
+
+  /**
    * A client's budget spent by requests the server holds: a new call is refused at once, locally
    * (the server never sees it), with the reason; once the held calls end, calls go through again.
    */

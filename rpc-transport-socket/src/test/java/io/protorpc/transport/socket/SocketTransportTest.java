@@ -256,13 +256,14 @@ class SocketTransportTest {
       }
       assertTrue(wrote.await(WAIT.toMillis(), TimeUnit.MILLISECONDS));
 
-      // Preemptive, so a close that hangs fails the test instead of the build.
-      Duration took = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
+      // Preemptive, so a close that hangs fails the test instead of the build. A close takes
+      // milliseconds; 5 s allows for a starved CI machine (a 1.2 s whole-JVM stall was seen).
+      Duration took = assertTimeoutPreemptively(WAIT, () -> {
         long start = System.nanoTime();
         conn.close();
         return Duration.ofNanos(System.nanoTime() - start);
       });
-      assertTrue(took.compareTo(Duration.ofSeconds(3)) < 0, "close took " + took);
+      assertTrue(took.compareTo(Duration.ofSeconds(5)) < 0, "close took " + took);
       for (Future<IOException> f : failures) {
         assertNotNull(f.get(WAIT.toMillis(), TimeUnit.MILLISECONDS), "the writer failed");
       }
@@ -422,11 +423,15 @@ class SocketTransportTest {
       port = s.getLocalPort();
     }
     RecordingHandler client = new RecordingHandler();
+    // A refusal is at once; a connect that waited it out instead would take the 30 s timeout,
+    // far past the 5 s that allow for a starved CI machine.
+    TransportOptions patient = TransportOptions.builder().connectTimeout(Duration.ofSeconds(30))
+        .build();
     long start = System.nanoTime();
     assertThrows(IOException.class,
-        () -> transport.connect(new InetSocketAddress(LOOPBACK, port), OPTIONS, client));
+        () -> transport.connect(new InetSocketAddress(LOOPBACK, port), patient, client));
     Duration took = Duration.ofNanos(System.nanoTime() - start);
-    assertTrue(took.compareTo(Duration.ofSeconds(2)) < 0, "refused after " + took);
+    assertTrue(took.compareTo(Duration.ofSeconds(5)) < 0, "refused after " + took);
     assertEquals(0, client.closedCalls(), "no connection, so no onClosed");
   }
 
