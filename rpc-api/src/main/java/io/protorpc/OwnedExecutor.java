@@ -20,38 +20,14 @@ final class OwnedExecutor implements Executor, AutoCloseable {
 
   private final Executor delegate;
   private final Runnable shutdown; // null unless we own a platform pool
-  private final WarmPool pool; // null unless the delegate is our own platform pool
-  /** Whether a task may run on a thread lent by its submitter (see {@link #lendThread}). */
-  private final boolean lendable;
 
-  private OwnedExecutor(Executor delegate, Runnable shutdown, WarmPool pool, boolean lendable) {
+  private OwnedExecutor(Executor delegate, Runnable shutdown) {
     this.delegate = delegate;
     this.shutdown = shutdown;
-    this.pool = pool;
-    this.lendable = lendable;
   }
 
   static OwnedExecutor wrap(Executor userExecutor) {
-    return new OwnedExecutor(userExecutor, null, null, false);
-  }
-
-  /**
-   * Whether a task may run, instead of here, on a thread its submitter lends (a handler on the
-   * transport thread that read its request, once that thread has passed the reading on), counted
-   * as one of this executor's threads until {@link #returnThread}. Only our own default executor
-   * says yes: a user's executor is the user's choice of thread, and its bounds are not ours to
-   * count. A virtual thread per task has no thread bound to count in; our platform pool counts the
-   * lent thread in its 64 and says no at the bound.
-   */
-  boolean lendThread() {
-    return lendable && (pool == null || pool.countLentThread());
-  }
-
-  /** The task that ran on a lent thread is done; one call per true {@link #lendThread}. */
-  void returnThread() {
-    if (pool != null) {
-      pool.releaseLentThread();
-    }
+    return new OwnedExecutor(userExecutor, null);
   }
 
   /**
@@ -63,13 +39,13 @@ final class OwnedExecutor implements Executor, AutoCloseable {
   static OwnedExecutor create(String threadPrefix, boolean runRejectedInline) {
     if (Threads.hasVirtualThreads()) {
       ThreadFactory f = Threads.virtualOrDaemon(threadPrefix);
-      return new OwnedExecutor(r -> f.newThread(r).start(), null, null, true);
+      return new OwnedExecutor(r -> f.newThread(r).start(), null);
     }
     // Work goes to the thread idle last, so the ones idle longest are surplus to the load of the
     // moment: they may end soon, leaving the threads of a burst gone seconds after it.
     WarmPool p = new WarmPool(Threads.daemon(threadPrefix), POOL_THREADS, POOL_QUEUE,
         POOL_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, runRejectedInline);
-    return new OwnedExecutor(p, p::shutdown, p, true);
+    return new OwnedExecutor(p, p::shutdown);
   }
 
   /**
@@ -83,7 +59,7 @@ final class OwnedExecutor implements Executor, AutoCloseable {
     }
     ThreadPoolExecutor p = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
         new SynchronousQueue<>(), Threads.daemon(threadPrefix));
-    return new OwnedExecutor(p, p::shutdown, null, false);
+    return new OwnedExecutor(p, p::shutdown);
   }
 
   @Override

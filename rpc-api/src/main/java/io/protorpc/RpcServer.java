@@ -50,11 +50,8 @@ import javax.net.ssl.SSLContext;
  * }</pre>
  *
  * <p>Calls are dispatched by service full name and method name. Handlers run on the server's
- * executor, never on a thread that is reading a connection, unless {@link
- * Builder#directExecutor()} asks for exactly that. (With the default executor, a request on a
- * connection running no other call runs on the thread that read it, once the transport has passed
- * the reading to another thread, counted as one of the executor's threads: docs/call-semantics.md.)
- * An unknown service or method is answered with {@code
+ * executor, never on a transport thread, unless {@link Builder#directExecutor()} asks for exactly
+ * that. An unknown service or method is answered with {@code
  * UNIMPLEMENTED} (gRPC's code for it); a handler's exception or {@link ServerController#setFailed} with an error status;
  * neither closes the connection. Input that breaks the protocol closes only its own connection.
  *
@@ -850,9 +847,7 @@ public final class RpcServer implements AutoCloseable {
     /**
      * Where handlers run; default: a virtual thread per call on JDK 21+, else a pool of 64
      * threads with a queue of 10,000 (calls beyond it get RESOURCE_EXHAUSTED). The server does
-     * not shut down an executor given here, and runs every handler on it (the default executor
-     * also lets a handler run on the thread that read its request, once that thread has passed
-     * the reading on: docs/call-semantics.md).
+     * not shut down an executor given here.
      */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");

@@ -74,15 +74,6 @@ final class ServerCalls {
     }
 
     /**
-     * Runs {@code handler} on the thread that read the request, once that thread has passed the
-     * reading on to another ({@link io.protorpc.spi.Connection#handOffReading}); false if the
-     * carrier cannot, and then it does nothing. Asked only while the request is being read.
-     */
-    default boolean runAfterHandOff(Runnable handler) {
-      return false;
-    }
-
-    /**
      * Counts bytes a call holds in memory (or, negative, no longer holds) in the server's budget;
      * a connection also pauses its reading on it.
      */
@@ -190,7 +181,6 @@ final class ServerCalls {
           + server.budget.limit() + " bytes is in use; try again later"), 0);
       return;
     }
-    boolean noOtherCall = active.isEmpty();
     long now = System.nanoTime();
     long deadline = e.timeoutMicros() > 0
         ? now + Math.min(e.timeoutMicros(), Long.MAX_VALUE / 4000) * 1000 : Long.MAX_VALUE;
@@ -210,44 +200,12 @@ final class ServerCalls {
       }
     }
     ByteBuffer payload = e.payload();
-    Runnable handler = () -> run(entry, method, call, payload);
-    if (noOtherCall && runOnReader(carrier, handler)) {
-      return;
-    }
     try {
-      server.executor.execute(handler);
+      server.executor.execute(() -> run(entry, method, call, payload));
     } catch (RejectedExecutionException | OutOfMemoryError ex) {
       // a full queue, or no thread could be made for the call
       answer(call, null, Status.of(StatusCode.RESOURCE_EXHAUSTED, "server is overloaded"));
     }
-  }
-
-  /**
-   * The latency-bound case, a request on a connection running no other call: the thread that read
-   * it runs it once the transport has passed the reading on, so no thread is woken before the
-   * handler starts (leader/follower; docs/call-semantics.md). Only on the server's own executor,
-   * and counted in its thread bound while the handler runs; false, nothing done, otherwise (then
-   * the executor takes it, as under pipelining).
-   */
-  private boolean runOnReader(Carrier carrier, Runnable handler) {
-    if (!server.executor.lendThread()) {
-      return false;
-    }
-    boolean taken = false;
-    try {
-      taken = carrier.runAfterHandOff(() -> {
-        try {
-          handler.run();
-        } finally {
-          server.executor.returnThread();
-        }
-      });
-    } finally {
-      if (!taken) {
-        server.executor.returnThread();
-      }
-    }
-    return taken;
   }
 
   private static void holdFor(ServerCall call, long bytes) {

@@ -238,11 +238,6 @@ final class ServerSession extends Session {
     }
 
     @Override
-    public boolean runAfterHandOff(Runnable handler) {
-      return connection.handOffReading(handler);
-    }
-
-    @Override
     public void hold(long bytes) {
       ServerSession.this.hold(bytes);
     }

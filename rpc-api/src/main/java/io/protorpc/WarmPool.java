@@ -139,31 +139,6 @@ final class WarmPool implements Executor {
     }
   }
 
-  /**
-   * Counts a thread the caller lends for one task (a handler run by the transport thread that
-   * read its request) in this pool's thread bound, so pool threads and lent ones together stay
-   * within {@code maxThreads}; false, counting nothing, at the bound or once shut down. Every true
-   * is matched by one {@link #releaseLentThread}.
-   */
-  boolean countLentThread() {
-    return !shutdown && countInThread();
-  }
-
-  /**
-   * The lent thread's task is done. Tasks queued while the bound was reached may have found no
-   * worker to start and none looking: start or wake one for them.
-   */
-  void releaseLentThread() {
-    live.decrementAndGet();
-    if (!tasks.isEmpty()) {
-      try {
-        signalWork();
-      } catch (RuntimeException | OutOfMemoryError noThread) {
-        // a busy worker takes them when it finishes
-      }
-    }
-  }
-
   /** Counts one more live thread unless there are already {@code maxThreads}. */
   private boolean countInThread() {
     int n;

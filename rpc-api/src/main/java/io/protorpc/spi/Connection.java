@@ -38,29 +38,6 @@ public interface Connection {
    */
   default void pauseReading(boolean paused) {}
 
-  /**
-   * Optional (leader/follower reading): passes the reading of this connection to another thread
-   * once the {@link ConnectionHandler#onRead} (or {@code onReadInto}) in progress returns, then
-   * runs {@code task} on the thread that made that call. The core asks this for a request that
-   * arrives while its connection runs no other call, so that the request's handler runs on the
-   * thread already awake, and waking the next reader overlaps the handler instead of preceding it
-   * (docs/benchmarks.md, "Where the time goes"). A blocking task never stalls the connection: by
-   * the time it runs, this thread is no longer its reader.
-   *
-   * <p>Called only from within {@code onRead}/{@code onReadInto}, on the thread making that call.
-   * True: the transport has made sure another thread can take over reading, and runs {@code task}
-   * exactly once on this thread after the {@code onRead} returns (or throws; then, after the
-   * connection has closed and {@link ConnectionHandler#onClosed} was called), also when the
-   * connection closes meanwhile. A {@link Throwable} the task throws ends neither the thread nor
-   * the connection. False: the transport will not run it (no such support, the default; a task
-   * already taken in this {@code onRead}; no thread to take over), and the caller runs it
-   * elsewhere. Transports whose readers cannot pass the reading on (an event loop) keep the
-   * default.
-   */
-  default boolean handOffReading(Runnable task) {
-    return false;
-  }
-
   /** Closes the connection; idempotent. Buffered writes are flushed where that cannot block long. */
   void close();
 

@@ -5,9 +5,7 @@ import java.nio.ByteBuffer;
 /**
  * The core's side of a {@link Connection}: what the transport calls when bytes arrive or the
  * connection ends. The transport calls it from one thread at a time per connection (its reader or
- * event loop), in order; that need not be the same thread every time (a transport that supports
- * {@link Connection#handOffReading} passes the reading between threads, each pass a
- * happens-before edge). Implementations must return quickly and not block on I/O.
+ * event loop), in order. Implementations must return quickly and not block on I/O.
  */
 public interface ConnectionHandler {
 

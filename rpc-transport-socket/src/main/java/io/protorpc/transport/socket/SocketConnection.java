@@ -25,10 +25,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * One connected socket: serialized writes through a buffered stream, and one reader thread at a
- * time that feeds the handler and, when the connection ends for any reason, tells it so exactly
- * once. An accepted connection's reading may pass from thread to thread ({@link
- * #handOffReading}); a client connection keeps its reader.
+ * One connected socket: serialized writes through a buffered stream, and one reader thread that
+ * feeds the handler and, when the connection ends for any reason, tells it so exactly once.
  */
 final class SocketConnection implements Connection {
   /** Size of the readers' pooled buffers: the most bytes one {@code onRead} call gets. */
@@ -66,18 +64,7 @@ final class SocketConnection implements Connection {
   /** A write returned leaving its flush to a writer queued behind it. Written under writeLock. */
   private volatile boolean unflushed;
   private volatile ConnectionHandler handler;
-  /** The thread reading now. */
   private volatile Thread reader;
-  /** Where a reader that hands off finds its successor; null: the reading never moves. */
-  private ReaderRelay relay;
-  // The reading's own state, used by one reader at a time and passed on with the reading.
-  private byte[] idleBuffer;
-  private byte[] readBuffer;
-  /** A task the reader runs once it has passed the reading on to {@link #successor}. */
-  private Runnable afterHandOff;
-  private ReaderRelay.Runner successor;
-  /** Counted down when the last reader has reported the end and finished. */
-  private final CountDownLatch readingEnded = new CountDownLatch(1);
   private final ReentrantLock pauseLock = new ReentrantLock();
   private final Condition resumedOrClosed = pauseLock.newCondition();
   private volatile boolean readingPaused;
@@ -125,138 +112,41 @@ final class SocketConnection implements Connection {
   }
 
   /**
-   * Starts the reader thread that feeds {@code handler}, on a new thread of {@code threads}. If the
-   * connection was closed meanwhile the reader starts all the same, finds it closed and reports
-   * that to the handler. If the thread cannot be started the connection is closed, the handler
-   * told, and the error rethrown.
+   * Starts the reader thread that feeds {@code handler}. If the connection was closed meanwhile
+   * the reader starts all the same, finds it closed and reports that to the handler. If the
+   * thread cannot be started the connection is closed, the handler told, and the error rethrown.
    */
   void start(ConnectionHandler handler, ThreadFactory threads) {
-    startReading(handler, () -> {
+    this.handler = Objects.requireNonNull(handler, "handler");
+    try {
       Thread t = threads.newThread(this::readLoop);
       if (t == null) {
         throw new IllegalStateException("thread factory refused to create a reader thread");
       }
       reader = t;
       t.start();
-    });
-  }
-
-  /**
-   * As {@link #start(ConnectionHandler, ThreadFactory)}, on a thread of {@code relay}, which also
-   * supplies the next reader whenever one hands off ({@link #handOffReading}).
-   */
-  void start(ConnectionHandler handler, ReaderRelay relay) {
-    this.relay = relay;
-    startReading(handler, () -> {
-      ReaderRelay.Runner first = relay.reserve();
-      if (first == null) {
-        throw new IllegalStateException("the listener is closed");
-      }
-      first.start(this::readLoop);
-    });
-  }
-
-  private void startReading(ConnectionHandler handler, Runnable startReader) {
-    this.handler = Objects.requireNonNull(handler, "handler");
-    try {
-      startReader.run();
     } catch (RuntimeException | Error e) {
       reader = null;
       closeWith(e);
       notifyClosed();
-      readingEnded.countDown();
       throw e;
     }
   }
 
-  /** The thread reading now, once started. */
+  /** The reader thread, once started; for a bounded wait on shutdown. */
   Thread reader() {
     return reader;
   }
 
   /**
-   * Waits at most {@code nanos} for the reading to end (the handler told, and the last reader
-   * done with the connection); at once if the caller is the reader itself.
-   */
-  void awaitReadingEnded(long nanos) throws InterruptedException {
-    if (reader != Thread.currentThread()) {
-      readingEnded.await(nanos, TimeUnit.NANOSECONDS);
-    }
-  }
-
-  /**
-   * Reserves the next reader from the relay and takes {@code task}, to run on this reader once
-   * the {@code onRead} in progress returns and the reading has passed to that successor. Only an
-   * accepted connection's reader can, once per {@code onRead}.
-   */
-  @Override
-  public boolean handOffReading(Runnable task) {
-    Objects.requireNonNull(task, "task");
-    if (relay == null || afterHandOff != null || reader != Thread.currentThread()) {
-      return false;
-    }
-    try {
-      successor = relay.reserve();
-    } catch (RuntimeException | OutOfMemoryError noThread) {
-      return false; // the caller runs it elsewhere
-    }
-    if (successor == null) {
-      return false; // the listener is closing
-    }
-    afterHandOff = task;
-    return true;
-  }
-
-  /**
-   * One hand-off of the reading: the former reader runs {@code task}, and whichever of it (its task
-   * done) and the successor (awake) claims the reading first reads on; the other goes idle.
-   */
-  private static final class HandOff extends AtomicBoolean {
-    final transient Runnable task;
-
-    HandOff(Runnable task) {
-      this.task = task;
-    }
-
-    boolean claim() {
-      return compareAndSet(false, true);
-    }
-  }
-
-  /**
-   * A reader's job: reads until the connection ends or a hand-off, then runs the handed-over task.
-   * The successor was woken at the hand-off, so the reading is never left to this task; but if
-   * the task is done before the successor got a CPU (a busy machine), this thread takes the
-   * reading back and reads on, instead of leaving the connection unread until the successor runs.
+   * Reads until the connection ends. Waiting for bytes, the reader holds only a small array; a
+   * read that fills it borrows a large buffer from the pool, kept while reads keep filling it and
+   * given back once one finds the socket drained. So an idle connection holds no read buffer.
    */
   private void readLoop() {
-    HandOff h;
-    while ((h = readUntilHandOff()) != null) {
-      ReaderRelay.runQuietly(h.task); // nor may it leave an interrupt for the reads that follow
-      if (!h.claim()) {
-        return; // the successor reads on
-      }
-    }
-  }
-
-  /**
-   * Reads until the connection ends (null, or a task an onRead took before it threw, to run with
-   * the reading over), or until the handler asks for a hand-off: then the reading (with its
-   * buffers) is offered to the successor, now woken, and the task returned to run here. Waiting
-   * for bytes, the reader holds only a small array; a read that fills it borrows a large buffer
-   * from the pool, kept while reads keep filling it and given back once one finds the socket
-   * drained. So an idle connection holds no read buffer.
-   */
-  private HandOff readUntilHandOff() {
-    reader = Thread.currentThread();
     ConnectionHandler h = handler;
-    if (idleBuffer == null) {
-      idleBuffer = new byte[IDLE_READ_BYTES];
-      readBuffer = idleBuffer;
-    }
-    byte[] idle = idleBuffer;
-    byte[] buf = readBuffer;
-    Runnable task = null;
+    byte[] idle = new byte[IDLE_READ_BYTES];
+    byte[] buf = idle;
     try {
       InputStream in = socket.getInputStream();
       while (isOpen()) {
@@ -287,21 +177,6 @@ final class SocketConnection implements Connection {
           READ_BUFFERS.give(buf); // drained: wait with the small array again
           buf = idle;
         }
-        if (afterHandOff != null) {
-          HandOff handOff = new HandOff(afterHandOff);
-          task = afterHandOff;
-          afterHandOff = null;
-          readBuffer = buf;
-          ReaderRelay.Runner next = successor;
-          successor = null;
-          // from here on, the reading is whoever claims it first
-          next.start(() -> {
-            if (handOff.claim()) {
-              readLoop();
-            }
-          });
-          return handOff;
-        }
       }
     } catch (IOException e) {
       // Also how a local close() ends a blocked read; closeWith then keeps the close's cause.
@@ -314,37 +189,13 @@ final class SocketConnection implements Connection {
       // its handler with that cause; other connections and the process go on.
       closeWith(t);
     } finally {
-      if (task == null) { // the connection ended here, not handed off
-        task = afterHandOff; // taken by an onRead that then threw
-        afterHandOff = null;
-        endReading(buf != idle ? buf : null);
+      if (buf != idle) {
+        READ_BUFFERS.give(buf);
       }
-    }
-    if (task == null) {
-      return null;
-    }
-    HandOff over = new HandOff(task);
-    over.claim(); // there is no reading left to claim
-    return over;
-  }
-
-  /** The last reader: gives back what the reading held, tells the handler, untracks. */
-  private void endReading(byte[] borrowed) {
-    try {
-      if (borrowed != null) {
-        READ_BUFFERS.give(borrowed);
-      }
-      readBuffer = null;
-      if (successor != null) {
-        successor.release(); // reserved by an onRead that then threw
-        successor = null;
-      }
-      notifyClosed();
-    } finally {
       try {
-        onFinished.accept(this);
+        notifyClosed();
       } finally {
-        readingEnded.countDown();
+        onFinished.accept(this);
       }
     }
   }

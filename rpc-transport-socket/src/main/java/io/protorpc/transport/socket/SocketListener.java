@@ -21,9 +21,7 @@ import javax.net.ssl.SSLSocket;
 
 /**
  * A bound server socket with one accept thread. Each accepted connection gets its handler from
- * the acceptor and a reader thread of its own, from the listener's {@link ReaderRelay}, which
- * also supplies the next reader when one leaves to run a handler; the listener tracks a
- * connection until its reading ends.
+ * the acceptor and a reader thread of its own; the listener tracks it until that reader ends.
  */
 final class SocketListener implements Listener {
   private static final System.Logger LOG = System.getLogger(SocketTransport.class.getName());
@@ -32,12 +30,6 @@ final class SocketListener implements Listener {
   private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
   /** Pause after a failed accept (e.g. out of file descriptors), so the loop does not spin. */
   private static final long ACCEPT_RETRY_MILLIS = 50;
-  /**
-   * Reader threads kept waiting for the next hand-off: as many as the server's default handler
-   * pool has threads, for as long as it keeps them (5 s).
-   */
-  private static final int RELAY_MAX_IDLE = 64;
-  private static final long RELAY_KEEP_ALIVE_SECONDS = 5;
 
   private final ServerSocket server;
   private final InetSocketAddress localAddress;
@@ -46,7 +38,7 @@ final class SocketListener implements Listener {
   private final SSLContext tls; // null: plaintext
   private final boolean requireClientAuth;
   private final Transport.Acceptor acceptor;
-  private final ReaderRelay readers;
+  private final ThreadFactory readers;
   /** Accepted connections whose reader has not ended yet. */
   private final Set<SocketConnection> connections = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -63,8 +55,7 @@ final class SocketListener implements Listener {
     this.tls = options.sslContext();
     this.requireClientAuth = options.requireClientAuth();
     this.acceptor = acceptor;
-    this.readers = new ReaderRelay(readers, RELAY_MAX_IDLE, RELAY_KEEP_ALIVE_SECONDS,
-        TimeUnit.SECONDS);
+    this.readers = readers;
   }
 
   /** Binds to {@code local} and starts accepting on a thread from {@code acceptThreads}. */
@@ -192,14 +183,8 @@ final class SocketListener implements Listener {
     join(acceptThread, deadline);
     // Once the accept thread is gone nothing adds to the set: this pass sees every connection.
     for (SocketConnection c : closeAll(deadline)) {
-      try {
-        c.awaitReadingEnded(deadline - System.nanoTime());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+      join(c.reader(), deadline);
     }
-    readers.close(); // no reading is left to hand off: idle readers end
   }
 
   /** Closes every tracked connection; their flushes share what is left until the deadline. */

@@ -37,14 +37,6 @@ import java.util.concurrent.ThreadFactory;
  * A reader runs the handler itself, so a slow handler stalls that connection's reads, and one
  * that never returns also withholds its {@code onClosed}.
  *
- * <p><b>Passing the reading on.</b> An accepted connection supports {@link
- * Connection#handOffReading}: its reader reserves a successor from the listener's reader threads
- * and wakes it once {@code onRead} returns, then runs the task; the successor reads on. If the
- * task is done before the successor got a CPU (a busy machine), the former reader takes the
- * reading back and the successor goes idle. Reader threads that are done wait for the next
- * hand-off, the last to go idle first, at most 64 of them and for 5 s each; {@link
- * Listener#close()} ends them. A client connection's reading never moves.
- *
  * <p><b>Writes.</b> {@link Connection#write} may be called from any number of threads: calls are
  * serialized by a lock (a {@link java.util.concurrent.locks.ReentrantLock}, so a virtual thread
  * blocked on a slow peer does not pin its carrier), and each call's buffers go out contiguously.
