@@ -153,7 +153,7 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
 
   /**
    * Requests and responses of the sizes both sides serialize into pooled arrays (8 KiB up to
-   * 1.5 MiB), many at once, each with bytes of its own, while a third of the calls end by a short
+   * 1.5 MiB), 12 at a time, each with bytes of its own, while a third of the calls end by a short
    * deadline or a cancel, often while their request is being written: every request the server
    * sees and every answer the client gets carries exactly its own bytes, so no array is lent to
    * another message while a write still reads it.
@@ -162,8 +162,15 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
   @MethodSource("framings")
   void concurrentLargeCallsKeepTheirOwnBytes(String framing) throws Exception {
     Map<String, String> wrong = new ConcurrentHashMap<>();
-    RpcServer server = startServer(new TestServiceImpl(), false, b -> b.intercept(
+    // Handlers on the reading thread, each taking a while: the server reads in spurts, so the
+    // client's writes of large requests block midway, and calls end by their deadlines meanwhile.
+    RpcServer server = startServer(new TestServiceImpl(), false, b -> b.directExecutor().intercept(
         (controller, request, next, done) -> {
+          try {
+            Thread.sleep(2);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
           EchoRequest r = (EchoRequest) request;
           if (r.getText().startsWith("call-")
               && !r.getPayload().equals(numberedPayload(r.getText()))) {
@@ -175,7 +182,10 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
     TestService.Interface stub = TestService.newStub(client);
     int calls = 96;
     CountDownLatch done = new CountDownLatch(calls);
+    // a window of calls in flight, so that new requests are serialized while others end mid-write
+    java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(12);
     for (int i = 0; i < calls; i++) {
+      assertTrue(window.tryAcquire(WAIT_SECONDS, TimeUnit.SECONDS), "no call ended");
       int n = i;
       String name = "call-" + n;
       EchoRequest r = EchoRequest.newBuilder().setText(name)
@@ -190,6 +200,7 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
         } else if (response == null && n % 3 == 0) {
           wrong.put(name, "failed: " + c.status());
         }
+        window.release();
         done.countDown();
       });
       if (i % 3 == 2) {
