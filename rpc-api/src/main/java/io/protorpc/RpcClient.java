@@ -9,6 +9,7 @@ import com.google.protobuf.RpcChannel;
 import com.google.protobuf.RpcController;
 import io.protorpc.balancer.LoadBalancer;
 import io.protorpc.builtin.RoundRobinBalancer;
+import io.protorpc.internal.buffer.SerializationArrays;
 import io.protorpc.internal.client.Backoff;
 import io.protorpc.internal.client.BalancedRouter;
 import io.protorpc.internal.client.ClientCall;
@@ -93,6 +94,8 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
    * attempt ends by the timeout on its own; this only covers threads that run late.
    */
   private static final long CONNECT_WAIT_SLACK_MILLIS = 5_000;
+  /** Arrays that requests are serialized into, reused once their call has ended. */
+  private static final SerializationArrays ARRAYS = SerializationArrays.shared();
 
   private final SocketAddress address;
   private final Transport transport;
@@ -463,24 +466,36 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     boolean ready = cc.waitForReady() != null ? cc.waitForReady() : waitForReady;
     Metadata requested = cc.requestMetadata();
     Metadata metadata = requested.isEmpty() ? Metadata.empty() : requested.copy();
-    byte[] bytes = request.toByteArray();
-    if (bytes.length > limits.maxMessageSize()) {
-      ending.onComplete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request of " + bytes.length
+    int size = request.getSerializedSize();
+    if (size > limits.maxMessageSize()) {
+      ending.onComplete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request of " + size
           + " bytes exceeds the max message size of " + limits.maxMessageSize() + " bytes"), null);
       return;
     }
+    // A pooled array, held by the call until it ends and by the writer while it writes; not for
+    // a broker, whose send may keep the bytes after the call has ended.
+    SerializationArrays.Lease lent = null;
     Session.Compressed payload;
     try {
+      lent = messages == null ? ARRAYS.serialize(request, size) : null;
+      ByteBuffer bytes = lent != null ? lent.bytes() : ByteBuffer.wrap(request.toByteArray());
       Boolean override = cc.compress();
       int threshold = override == null ? compressionThreshold
           : override ? 0 : Integer.MAX_VALUE;
-      payload = Session.compress(compressor, threshold, ByteBuffer.wrap(bytes));
+      payload = Session.compress(compressor, threshold, bytes);
     } catch (IOException | RuntimeException e) {
-      ending.onComplete(Status.of(StatusCode.INTERNAL, "compression failed: " + e), null);
+      release(lent);
+      ending.onComplete(Status.of(StatusCode.INTERNAL, "encoding the request failed: " + e),
+          null);
       return;
     }
-    long requestBytes = payload.payload().remaining();
+    if (lent != null && !payload.compression().isEmpty()) {
+      lent.release(); // compressed into a buffer of its own
+      lent = null;
+    }
+    long requestBytes = lent != null ? lent.capacity() : payload.payload().remaining();
     if (!memory.tryHoldRequest(requestBytes)) {
+      release(lent);
       ending.onComplete(Status.of(StatusCode.RESOURCE_EXHAUSTED, "client memory budget of "
           + memory.limit() + " bytes is in use by requests not yet answered and responses not"
           + " yet read; nothing was sent, try again later"), null);
@@ -492,8 +507,11 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
       ending.onComplete(status, response);
     };
     ClientCall call = new ClientCall(method.getService().getFullName(), method.getName(),
-        metadata, payload.payload(), payload.compression(), bytes.length, oneWay, ready,
+        metadata, payload.payload(), payload.compression(), size, oneWay, ready,
         timeout == null ? 0 : timeout.toNanos(), clock, holding);
+    if (lent != null) {
+      call.payloadIn(lent);
+    }
     if (retrier != null && !oneWay) {
       RetryPolicy policy =
           retrier.policyFor(method.getFullName(), method.getService().getFullName());
@@ -503,6 +521,12 @@ public final class RpcClient implements RpcChannel, BlockingRpcChannel, AutoClos
     }
     cc.begin(call::cancel);
     call.start(messages != null ? messages.router(cc.isFanout()) : router);
+  }
+
+  private static void release(SerializationArrays.Lease lent) {
+    if (lent != null) {
+      lent.release();
+    }
   }
 
   /**

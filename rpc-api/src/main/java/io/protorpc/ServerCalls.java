@@ -1,24 +1,22 @@
 package io.protorpc;
 
-import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.RpcCallback;
 import com.google.protobuf.ServiceException;
+import io.protorpc.internal.buffer.SerializationArrays;
 import io.protorpc.spi.Compressor;
 import io.protorpc.spi.Envelope;
 import io.protorpc.spi.LimitExceededException;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -80,18 +78,8 @@ final class ServerCalls {
     void hold(long bytes);
   }
 
-  /**
-   * Responses of at least {@link #POOLED_MIN_BYTES} and at most this are serialized into a spare
-   * array, taken back once the connection has written them, instead of into a new array per call.
-   */
-  static final int POOLED_MAX_BYTES = 128 * 1024;
-  static final int POOLED_MIN_BYTES = 8 * 1024;
-  private static final int POOLED_ARRAYS = 2 * Runtime.getRuntime().availableProcessors();
-  /** Spare response arrays, shared by every server of the process: at most 512 KiB on 2 cores. */
-  private static final ArrayBlockingQueue<byte[]> SPARE_RESPONSE_ARRAYS =
-      new ArrayBlockingQueue<>(POOLED_ARRAYS);
-  /** Pooled arrays made so far; no more than the pool holds are ever made. */
-  private static final AtomicInteger POOLED_ARRAYS_MADE = new AtomicInteger();
+  /** Arrays that responses are serialized into, reused once the connection has written them. */
+  private static final SerializationArrays ARRAYS = SerializationArrays.shared();
 
   private final RpcServer server;
   private final Limits limits;
@@ -374,7 +362,8 @@ final class ServerCalls {
     Metadata metadata = call.controller.responseMetadata();
     Session.Compressed payload = new Session.Compressed("", null);
     long serialized = 0; // counted in the budget from serializing to written
-    try (SerializedResponse serializer = new SerializedResponse()) {
+    SerializationArrays.Lease lent = null; // the pooled array the response is serialized into
+    try {
       if (status.isOk()) {
         int size = response.getSerializedSize();
         int max = Math.min(carrier.peerMaxMessageSize(), limits.maxMessageSize());
@@ -385,11 +374,17 @@ final class ServerCalls {
           serialized = size;
           carrier.hold(serialized);
           try {
+            // A pooled array only where the connection is done with it once respond() returns.
+            lent = carrier.respondCopiesPayload() ? ARRAYS.serialize(response, size) : null;
+            if (lent != null) {
+              carrier.hold(lent.capacity() - serialized); // the whole array is held
+              serialized = lent.capacity();
+            }
             // the request's compressor if it had one, else the one the client prefers
             Compressor c = call.compression.isEmpty()
                 ? carrier.responseCompressor() : server.compressors.get(call.compression);
             payload = Session.compress(c, server.compressionThreshold,
-                serializer.serialize(response, size, carrier.respondCopiesPayload()));
+                lent != null ? lent.bytes() : ByteBuffer.wrap(response.toByteArray()));
           } catch (IOException | RuntimeException ex) {
             status = Status.of(StatusCode.INTERNAL, "encoding the response failed: " + ex);
           }
@@ -421,39 +416,9 @@ final class ServerCalls {
       } finally {
         carrier.hold(-responseBytes);
       }
-    }
-  }
-
-  /**
-   * A response's bytes: serialized into a spare array when the carrier lets it be reused and the
-   * size suits (see {@link #POOLED_MAX_BYTES}), which {@link #close} gives back; else a new array.
-   */
-  private static final class SerializedResponse implements AutoCloseable {
-    private byte[] spare;
-
-    ByteBuffer serialize(Message response, int size, boolean reusable) throws IOException {
-      if (reusable && size >= POOLED_MIN_BYTES && size <= POOLED_MAX_BYTES) {
-        spare = SPARE_RESPONSE_ARRAYS.poll();
-        if (spare == null && POOLED_ARRAYS_MADE.get() < POOLED_ARRAYS
-            && POOLED_ARRAYS_MADE.getAndIncrement() < POOLED_ARRAYS) {
-          spare = new byte[POOLED_MAX_BYTES];
-        }
-      }
-      if (spare == null) { // not for the pool, or every pooled array is in use right now
-        return ByteBuffer.wrap(response.toByteArray());
-      }
-      CodedOutputStream out = CodedOutputStream.newInstance(spare, 0, size);
-      response.writeTo(out);
-      out.checkNoSpaceLeft();
-      return ByteBuffer.wrap(spare, 0, size);
-    }
-
-    /** After the response was written: its array may serve the next one. */
-    @Override
-    public void close() {
-      if (spare != null) {
-        SPARE_RESPONSE_ARRAYS.offer(spare);
-        spare = null;
+    } finally {
+      if (lent != null) {
+        lent.release(); // written (or failed): the array may serve the next response
       }
     }
   }

@@ -152,38 +152,67 @@ public abstract class TransportConformanceSuite extends GeneratedStubSuite {
   }
 
   /**
-   * Responses of the sizes the server serializes into reused arrays (8 to 128 KiB), many at once,
-   * each with bytes of its own: every answer carries exactly its own request's payload, so no
-   * array is reused before the connection has written what it held.
+   * Requests and responses of the sizes both sides serialize into pooled arrays (8 KiB up to
+   * 1.5 MiB), many at once, each with bytes of its own, while a third of the calls end by a short
+   * deadline or a cancel, often while their request is being written: every request the server
+   * sees and every answer the client gets carries exactly its own bytes, so no array is lent to
+   * another message while a write still reads it.
    */
   @ParameterizedTest
   @MethodSource("framings")
-  void concurrentLargeResponsesKeepTheirOwnBytes(String framing) throws Exception {
-    RpcServer server = server(new TestServiceImpl());
+  void concurrentLargeCallsKeepTheirOwnBytes(String framing) throws Exception {
+    Map<String, String> wrong = new ConcurrentHashMap<>();
+    RpcServer server = startServer(new TestServiceImpl(), false, b -> b.intercept(
+        (controller, request, next, done) -> {
+          EchoRequest r = (EchoRequest) request;
+          if (r.getText().startsWith("call-")
+              && !r.getPayload().equals(numberedPayload(r.getText()))) {
+            wrong.put(r.getText(), "the server got other bytes");
+          }
+          next.handle(controller, request, done);
+        }));
     RpcClient client = client(server, framing);
     TestService.Interface stub = TestService.newStub(client);
-    int calls = 200;
+    int calls = 96;
     CountDownLatch done = new CountDownLatch(calls);
-    Map<Integer, String> wrong = new ConcurrentHashMap<>();
     for (int i = 0; i < calls; i++) {
       int n = i;
-      byte[] payload = new byte[8 * 1024 + (n * 631) % (120 * 1024)];
-      new java.util.Random(n).nextBytes(payload);
-      EchoRequest r = EchoRequest.newBuilder().setText("call-" + n)
-          .setPayload(ByteString.copyFrom(payload)).build();
+      String name = "call-" + n;
+      EchoRequest r = EchoRequest.newBuilder().setText(name)
+          .setPayload(numberedPayload(name)).build();
       ClientController c = new ClientController();
+      if (i % 3 == 1) {
+        c.setTimeout(Duration.ofMillis(1 + i % 5));
+      }
       stub.echo(c, r, response -> {
-        if (response == null) {
-          wrong.put(n, "failed: " + c.status());
-        } else if (!response.getPayload().equals(r.getPayload())) {
-          wrong.put(n, "other bytes (" + response.getText() + ")");
+        if (response != null && !response.getPayload().equals(r.getPayload())) {
+          wrong.put(name, "the client got other bytes (" + response.getText() + ")");
+        } else if (response == null && n % 3 == 0) {
+          wrong.put(name, "failed: " + c.status());
         }
         done.countDown();
       });
+      if (i % 3 == 2) {
+        c.startCancel();
+      }
     }
     assertTrue(done.await(WAIT_SECONDS, TimeUnit.SECONDS),
         () -> "only " + (calls - done.getCount()) + " callbacks ran");
     assertEquals(Map.of(), wrong);
+    // the server has answered or dropped every call (a cancelled one may still be running)
+    EchoRequest last = echo("last", 1);
+    assertEquals(last.getPayload(), TestService.newBlockingStub(client)
+        .echo(new ClientController(), last).getPayload());
+    assertEquals(Map.of(), wrong);
+  }
+
+  /** The payload of call {@code "call-N"}: a size and bytes of its own, derived from N. */
+  private static ByteString numberedPayload(String name) {
+    int n = Integer.parseInt(name.substring("call-".length()));
+    int[] sizes = {8 * 1024, 100 * 1024, 600 * 1024, 1200 * 1024, 1536 * 1024};
+    byte[] payload = new byte[sizes[n % sizes.length] + (n * 631) % 4096];
+    new java.util.Random(n).nextBytes(payload);
+    return ByteString.copyFrom(payload);
   }
 
   /**

@@ -3,6 +3,7 @@ package io.protorpc.internal.client;
 import io.protorpc.Metadata;
 import io.protorpc.RetryPolicy;
 import io.protorpc.Status;
+import io.protorpc.internal.buffer.SerializationArrays;
 import io.protorpc.StatusCode;
 import io.protorpc.spi.Envelope;
 import java.nio.ByteBuffer;
@@ -93,6 +94,7 @@ public final class ClientCall {
   private RetryPolicy retryPolicy;
   private int attempts = 1; // touched by whoever holds the call's place
   private volatile Status lastFailedAttempt; // of an attempt that was retried, for messages
+  private SerializationArrays.Lease payloadArray; // null: the payload's array is its own; set before start
 
   /**
    * @param payload the encoded request, compressed as {@code compression} says ("" for none)
@@ -123,6 +125,16 @@ public final class ClientCall {
   public ClientCall retryUnder(Retrier retrier, RetryPolicy policy) {
     this.retrier = retrier;
     this.retryPolicy = policy;
+    return this;
+  }
+
+  /**
+   * The payload is in this lent array: the call holds it until it completes, and a writer holds
+   * it while writing (see {@link #holdPayload()}), so that it goes back to its pool only once
+   * neither needs it. Before {@link #start}; returns this call.
+   */
+  public ClientCall payloadIn(SerializationArrays.Lease array) {
+    this.payloadArray = array;
     return this;
   }
 
@@ -161,6 +173,22 @@ public final class ClientCall {
   /** The encoded request; a duplicate, so that every attempt reads it from the start. */
   public ByteBuffer payload() {
     return payload.duplicate();
+  }
+
+  /**
+   * A writer is about to write the payload: true if it may, and must then call {@link
+   * #releasePayload()} once the write has returned; false if the call has completed and let go
+   * of its payload (nothing may be written then).
+   */
+  public boolean holdPayload() {
+    return payloadArray == null || payloadArray.retain();
+  }
+
+  /** The write that {@link #holdPayload()} allowed has returned. */
+  public void releasePayload() {
+    if (payloadArray != null) {
+      payloadArray.release();
+    }
   }
 
   public String compression() {
@@ -335,6 +363,9 @@ public final class ClientCall {
     Clock.Timer t = deadlineTimer;
     if (t != null) {
       t.cancel();
+    }
+    if (payloadArray != null) {
+      payloadArray.release(); // the call's share; a write in progress keeps its own
     }
     listener.onComplete(status, response);
   }

@@ -142,6 +142,7 @@ public final class FrameWriter {
   private void drain(boolean here) {
     List<Envelope> frames = new ArrayList<>(here ? 1 : 16);
     List<ClientCall> oneWays = new ArrayList<>(0);
+    List<ClientCall> writing = new ArrayList<>(here ? 1 : 16); // holding their payloads
     int missed = 1;
     int polled = 0;
     while (true) {
@@ -150,16 +151,18 @@ public final class FrameWriter {
       while ((!here || polled++ == 0) && (e = queue.poll()) != null) {
         switch (e.kind) {
           case REQUEST -> {
-            if (e.call.isDone() || !e.call.isIn(connection)) {
+            if (e.call.isDone() || !e.call.isIn(connection) || !e.call.holdPayload()) {
               continue; // ended (or moved on) before its turn: the server need never see it
             }
+            writing.add(e.call);
             // before the write, which may fail half-way
             e.call.markRequestWritten(connection, framesWritten + frames.size() + 1);
           }
           case ONE_WAY -> {
-            if (e.call.isDone() || !e.call.isIn(connection)) {
+            if (e.call.isDone() || !e.call.isIn(connection) || !e.call.holdPayload()) {
               continue;
             }
+            writing.add(e.call);
             oneWays.add(e.call);
           }
           case CANCEL -> {
@@ -172,11 +175,11 @@ public final class FrameWriter {
         frames.add(e.frame);
         bytes += e.frame.payload() == null ? 0 : e.frame.payload().remaining();
         if (frames.size() >= MAX_BATCH_FRAMES || bytes >= MAX_BATCH_BYTES) {
-          write(frames, oneWays);
+          write(frames, writing, oneWays);
           bytes = 0;
         }
       }
-      write(frames, oneWays);
+      write(frames, writing, oneWays);
       missed = pending.addAndGet(-missed);
       if (missed == 0) {
         return;
@@ -188,7 +191,7 @@ public final class FrameWriter {
     }
   }
 
-  private void write(List<Envelope> frames, List<ClientCall> oneWays) {
+  private void write(List<Envelope> frames, List<ClientCall> writing, List<ClientCall> oneWays) {
     if (frames.isEmpty()) {
       return;
     }
@@ -206,11 +209,15 @@ public final class FrameWriter {
         fail(failure);
       }
     }
+    for (ClientCall c : writing) {
+      c.releasePayload(); // the transport is done with it
+    }
     for (ClientCall c : oneWays) {
       c.complete(failure == null ? Status.OK : Status.of(StatusCode.UNAVAILABLE,
           "sending the request failed: " + failure.getMessage()), null);
     }
     frames.clear();
+    writing.clear();
     oneWays.clear();
   }
 }

@@ -1,11 +1,15 @@
 package io.protorpc.internal.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.BytesValue;
 import io.protorpc.Metadata;
 import io.protorpc.Status;
 import io.protorpc.StatusCode;
+import io.protorpc.internal.buffer.SerializationArrays;
 import io.protorpc.spi.Envelope;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -94,6 +98,46 @@ class FrameWriterTest {
 
   private static Envelope cancel(long id) {
     return Envelope.control(Envelope.Kind.CANCEL, id, null, null);
+  }
+
+  /**
+   * A request in a lent array: the call's end gives its share back, but the array stays out of
+   * the pool until the write that was using it has returned; a request whose call ended before
+   * its turn is not written, and its array is back at once.
+   */
+  @Test
+  void aLentRequestArrayGoesBackOnlyOnceBothTheCallAndItsWriteAreDone() throws Exception {
+    SerializationArrays pool = new SerializationArrays(16 << 20);
+    BytesValue message = BytesValue.newBuilder()
+        .setValue(ByteString.copyFrom(new byte[100_000])).build();
+    SerializationArrays.Lease lent = pool.serialize(message, message.getSerializedSize());
+    ClientCall c = new ClientCall("s", "m", Metadata.empty(), lent.bytes(), "",
+        message.getSerializedSize(), false, false, 0, clock,
+        (status, response) -> outcomes.add(status)).payloadIn(lent);
+    c.moveTo(place, 1);
+    long[] idleDuringWrite = new long[1];
+    duringWrite = () -> {
+      c.cancel(); // the call ends while its request is being written
+      idleDuringWrite[0] = pool.idleBytes();
+    };
+    writer.request(c, Envelope.request(1, "s", "m", 0, Metadata.empty(), "", c.payload()));
+    io.runAll();
+    assertEquals(List.of(List.of("REQUEST 1")), writes);
+    assertEquals(0, idleDuringWrite[0], "not back in the pool while being written");
+    assertEquals(lent.capacity(), pool.idleBytes(), "back once the write returned");
+
+    SerializationArrays.Lease second = pool.serialize(message, message.getSerializedSize());
+    ClientCall ended = new ClientCall("s", "m", Metadata.empty(), second.bytes(), "",
+        message.getSerializedSize(), false, false, 0, clock,
+        (status, response) -> outcomes.add(status)).payloadIn(second);
+    ended.moveTo(place, 2);
+    writer.request(ended, Envelope.request(2, "s", "m", 0, Metadata.empty(), "",
+        ended.payload()));
+    ended.cancel(); // before the writer's turn
+    assertEquals(second.capacity(), pool.idleBytes());
+    io.runAll();
+    assertEquals(List.of(List.of("REQUEST 1")), writes, "an ended call's request is not written");
+    assertFalse(ended.holdPayload(), "nothing may write it any more");
   }
 
   @Test
