@@ -364,9 +364,24 @@ public abstract class LoadBalancingSuite extends ConformanceSupport {
     }
   }
 
+  /** Waits (bounded) until a stalled recorder holds a call. */
+  private static void awaitHolding(Recorder r) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (r.held.isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the stalled server got no call in " + WAIT_SECONDS + " s");
+      }
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
   /**
-   * Under 64-way load over three servers, server 0 is killed (its calls were 20 ms long, so some
-   * are on it), then server 2 stalls for 3 s (its calls get no answer), then, once it serves
+   * Under 64-way load over three servers, server 0 is killed while it holds calls it was given,
+   * then server 2 stalls for 3 s (its calls get no answer), then, once it serves
    * again, server 1 is shut down gracefully. Every call ends once, by its 2 s deadline plus a
    * small bound; the only calls that fail are calls written to the killed server ({@code
    * UNAVAILABLE} naming it; none with a retry policy, which makes them again on another server)
@@ -403,7 +418,14 @@ public abstract class LoadBalancingSuite extends ConformanceSupport {
       CountDownLatch resumed = new CountDownLatch(1);
       Duration timeout = Duration.ofSeconds(2);
       List<Outcome> outcomes = run(client, 4_000, Map.of(
-          500, () -> s.servers.get(0).close(),
+          // Server 0 holds the calls it is given from here on, and is killed once it holds one:
+          // so the kill surely catches calls it has seen (before, a starved run could find none
+          // of its 20 ms calls there, and the retry assertion below then tested nothing).
+          450, () -> recorders.get(0).stall(),
+          500, () -> {
+            awaitHolding(recorders.get(0));
+            s.servers.get(0).close();
+          },
           1_500, () -> {
             recorders.get(2).stall();
             timers.schedule(() -> {
