@@ -280,6 +280,10 @@ abstract class Session implements ConnectionHandler {
   private void onFrame(ByteBuffer frame) {
     frameEndedThisRead = true;
     frameBytesThisRead += frame.remaining();
+    // The frame's bytes are its call's now, counted as such when it is dispatched: stop counting
+    // them as partial first, so that they are never counted twice and a handler that runs at once
+    // finds the count settled (accountPartial then counts only what follows the frame).
+    releasePartial();
     if (closed) {
       return;
     }
@@ -301,12 +305,17 @@ abstract class Session implements ConnectionHandler {
   public final void onClosed(Throwable cause) {
     closed = true;
     stopKeepAlive();
+    releasePartial(); // on the reader too: the transport calls onClosed there
+    onConnectionClosed(cause);
+  }
+
+  /** Stops counting bytes as an unfinished frame's (reader thread only). */
+  private void releasePartial() {
     if (partialBytes != 0) {
-      onPartialFrameBytes(-partialBytes); // on the reader too: the transport calls it there
+      onPartialFrameBytes(-partialBytes);
       partialBytes = 0;
       partialArrived = 0;
     }
-    onConnectionClosed(cause);
   }
 
   /** Encodes and writes one envelope. */
