@@ -364,21 +364,6 @@ public abstract class LoadBalancingSuite extends ConformanceSupport {
     }
   }
 
-  /** Waits (bounded) until a stalled recorder holds a call. */
-  private static void awaitHolding(Recorder r) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-    while (r.held.isEmpty()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the stalled server got no call in " + WAIT_SECONDS + " s");
-      }
-      try {
-        Thread.sleep(1);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-  }
-
   /**
    * Under 64-way load over three servers, server 0 is killed while it holds calls it was given,
    * then server 2 stalls for 3 s (its calls get no answer), then, once it serves
@@ -423,7 +408,12 @@ public abstract class LoadBalancingSuite extends ConformanceSupport {
           // of its 20 ms calls there, and the retry assertion below then tested nothing).
           450, () -> recorders.get(0).stall(),
           500, () -> {
-            awaitHolding(recorders.get(0));
+            try {
+              assertTrue(waitUntil(() -> !recorders.get(0).held.isEmpty()),
+                  "server 0 got no call to hold");
+            } catch (InterruptedException e) {
+              throw new IllegalStateException(e);
+            }
             s.servers.get(0).close();
           },
           1_500, () -> {
